@@ -1,0 +1,313 @@
+"""The one typed settings object of the batch layer.
+
+Values come from, lowest precedence first: the YAML files in ``config/`` (the seed's keys), ``.env`` in the
+project root, then environment variables. Every field's environment name is its name in upper case
+(``tmdb_rate_limit`` <- ``TMDB_RATE_LIMIT``). A wrong value raises :class:`SettingsError`, whose message names
+the variable and the value, so a bad setting stops a start instead of surfacing as a confusing failure later.
+
+Build it lazily with :func:`get_settings` inside a task or a job's ``main``, never at import time.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+# YAML key path -> settings field. The YAML files keep the seed's nested layout; the settings are flat so that
+# each one has a single environment variable.
+_YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
+    "spark_config.yaml": {
+        ("spark", "app_name"): "spark_app_name",
+        ("spark", "master"): "spark_master_url",
+        ("spark", "executor", "memory"): "spark_executor_memory",
+        ("spark", "executor", "cores"): "spark_executor_cores",
+        ("spark", "executor", "instances"): "spark_executor_instances",
+        ("spark", "driver", "memory"): "spark_driver_memory",
+        ("spark", "driver", "cores"): "spark_driver_cores",
+        ("spark", "sql", "adaptive_enabled"): "spark_adaptive_enabled",
+        ("spark", "sql", "coalesce_partitions_enabled"): "spark_coalesce_partitions_enabled",
+        ("spark", "sql", "broadcast_timeout"): "spark_broadcast_timeout",
+        ("spark", "sql", "shuffle_partitions"): "spark_shuffle_partitions",
+        ("spark", "serializer"): "spark_serializer",
+        ("spark", "standalone", "master_port"): "spark_master_port",
+        ("spark", "standalone", "master_ui_port"): "spark_master_ui_port",
+        ("spark", "standalone", "worker_cores"): "spark_worker_cores",
+        ("spark", "standalone", "worker_memory"): "spark_worker_memory",
+    },
+    "hdfs_config.yaml": {
+        ("hdfs", "namenode"): "hdfs_namenode",
+        ("hdfs", "replication_factor"): "hdfs_replication",
+        ("hdfs", "block_size"): "hdfs_block_size",
+        ("hdfs", "retention", "bronze_days"): "bronze_retention_days",
+        ("hdfs", "retention", "silver_days"): "silver_retention_days",
+        ("hdfs", "retention", "gold_days"): "gold_retention_days",
+    },
+    "airflow_config.yaml": {
+        ("airflow", "dag_id"): "pipeline_dag_id",
+        ("airflow", "schedule"): "pipeline_schedule",
+        ("airflow", "batch_interval_hours"): "batch_interval_hours",
+        ("airflow", "retries"): "airflow_task_retries",
+        ("airflow", "retry_delay_minutes"): "airflow_retry_delay_minutes",
+        ("airflow", "parallelism"): "airflow_parallelism",
+        ("airflow", "api_port"): "airflow_api_port",
+        ("airflow", "admin_username"): "airflow_admin_username",
+        ("airflow", "admin_password"): "airflow_admin_password",
+        ("airflow", "tmdb_pool"): "tmdb_pool",
+        ("airflow", "tmdb_pool_slots"): "tmdb_pool_slots",
+        ("tmdb", "base_url"): "tmdb_base_url",
+        ("tmdb", "rate_limit"): "tmdb_rate_limit",
+        ("tmdb", "pages"): "tmdb_pages",
+        ("tmdb", "concurrency"): "tmdb_concurrency",
+        ("tmdb", "timeout_seconds"): "tmdb_timeout_seconds",
+        ("tmdb", "max_retries"): "tmdb_max_retries",
+        ("tmdb", "details_max_age_hours"): "tmdb_details_max_age_hours",
+        ("tmdb", "people_max_age_hours"): "tmdb_people_max_age_hours",
+        ("tmdb", "top_cast"): "tmdb_top_cast",
+        ("tmdb", "review_pages_cap"): "tmdb_review_pages_cap",
+        ("tmdb", "failure_share"): "tmdb_failure_share",
+        ("simulator", "port"): "tmdb_simulator_port",
+        ("simulator", "seed"): "tmdb_simulator_seed",
+        ("simulator", "movies"): "tmdb_simulator_movies",
+        ("simulator", "people"): "tmdb_simulator_people",
+        ("simulator", "rate_limit"): "tmdb_simulator_rate_limit",
+        ("simulator", "latency_ms"): "tmdb_simulator_latency_ms",
+        ("simulator", "error_rate"): "tmdb_simulator_error_rate",
+        ("mongodb", "database"): "mongodb_database",
+        ("mongodb", "port"): "mongodb_port",
+        ("mongodb", "export_batch_size"): "mongo_export_batch_size",
+    },
+}
+
+_SPARK_MASTER = re.compile(r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://[A-Za-z0-9_.\-]+:[0-9]{1,5}|yarn)$")
+_MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$", re.IGNORECASE)
+
+
+class SettingsError(ValueError):
+    """A setting has a value the batch layer cannot run with."""
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads the seed's nested YAML files and flattens them onto the settings fields."""
+
+    def __init__(self, settings_cls: type[BaseSettings], config_dir: Path) -> None:
+        super().__init__(settings_cls)
+        self._config_dir = config_dir
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for file_name, mapping in _YAML_FIELDS.items():
+            path = self._config_dir / file_name
+            if not path.exists():
+                continue
+            document = yaml.safe_load(path.read_text()) or {}
+            for key_path, field_name in mapping.items():
+                node: Any = document
+                for key in key_path:
+                    if not isinstance(node, dict) or key not in node:
+                        break
+                    node = node[key]
+                else:
+                    values[field_name] = node
+        return values
+
+
+class Settings(BaseSettings):
+    """Every setting of the batch layer, typed and validated."""
+
+    model_config = SettingsConfigDict(
+        env_file=str(PROJECT_ROOT / ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        validate_default=True,
+    )
+
+    # Stack
+    stack: Literal["local", "docker"] = "local"
+    bind_host: str = "127.0.0.1"
+    data_dir: Path = PROJECT_ROOT / "data"
+
+    # TMDB
+    tmdb_api_key: SecretStr | None = None
+    tmdb_read_access_token: SecretStr | None = None
+    tmdb_base_url: str = "https://api.themoviedb.org/3"
+    tmdb_rate_limit: float = Field(4.0, gt=0, le=1000)
+    tmdb_pages: int = Field(20, ge=1, le=500)
+    tmdb_concurrency: int = Field(16, ge=1, le=256)
+    tmdb_timeout_seconds: float = Field(10.0, gt=0)
+    tmdb_max_retries: int = Field(5, ge=0, le=20)
+    tmdb_details_max_age_hours: int = Field(168, ge=0)
+    tmdb_people_max_age_hours: int = Field(720, ge=0)
+    tmdb_top_cast: int = Field(5, ge=0, le=100)
+    tmdb_review_pages_cap: int = Field(3, ge=1, le=500)
+    tmdb_failure_share: float = Field(0.05, ge=0, le=1)
+
+    # TMDB simulator (used whenever no TMDB key or token is set)
+    tmdb_simulator_port: int = Field(8765, ge=1, le=65535)
+    tmdb_simulator_seed: int = 42
+    tmdb_simulator_movies: int = Field(20000, ge=10)
+    tmdb_simulator_people: int = Field(50000, ge=100)
+    tmdb_simulator_rate_limit: float = Field(50.0, gt=0)
+    tmdb_simulator_latency_ms: float = Field(0.0, ge=0)
+    tmdb_simulator_error_rate: float = Field(0.0, ge=0, le=1)
+
+    # Lake
+    lake_root: str = ""
+    hdfs_namenode: str = "hdfs://namenode:8020"
+    hdfs_replication: int = Field(3, ge=1, le=10)
+    hdfs_block_size: str = "128m"
+    bronze_retention_days: int = Field(90, ge=1)
+    silver_retention_days: int = Field(730, ge=1)
+    gold_retention_days: int = Field(1825, ge=1)
+
+    # Spark
+    spark_app_name: str = "batch_layer_processing"
+    spark_master_url: str = "local[*]"
+    spark_executor_memory: str = "2g"
+    spark_executor_cores: int = Field(2, ge=1)
+    spark_executor_instances: int = Field(1, ge=1)
+    spark_driver_memory: str = "2g"
+    spark_driver_cores: int = Field(1, ge=1)
+    spark_adaptive_enabled: bool = True
+    spark_coalesce_partitions_enabled: bool = True
+    spark_broadcast_timeout: int = Field(300, ge=1)
+    spark_shuffle_partitions: int = Field(8, ge=1)
+    spark_serializer: str = "org.apache.spark.serializer.KryoSerializer"
+    spark_master_port: int = Field(7077, ge=1, le=65535)
+    spark_master_ui_port: int = Field(8081, ge=1, le=65535)
+    spark_worker_cores: int = Field(2, ge=1)
+    spark_worker_memory: str = "4g"
+
+    # MongoDB
+    mongodb_connection_string: SecretStr = SecretStr("mongodb://127.0.0.1:27017/moviedb")
+    mongodb_database: str = Field("moviedb", min_length=1)
+    mongodb_port: int = Field(27017, ge=1, le=65535)
+    mongo_export_batch_size: int = Field(1000, ge=1, le=100000)
+
+    # Airflow and scheduling
+    pipeline_dag_id: str = "tmdb_batch_pipeline"
+    pipeline_schedule: str = "0 */4 * * *"
+    batch_interval_hours: int = Field(4, ge=1, le=24)
+    airflow_task_retries: int = Field(2, ge=0)
+    airflow_retry_delay_minutes: float = Field(2, gt=0)
+    airflow_parallelism: int = Field(4, ge=1)
+    airflow_api_port: int = Field(8080, ge=1, le=65535)
+    airflow_admin_username: str = "admin"
+    airflow_admin_password: SecretStr = SecretStr("admin")
+    tmdb_pool: str = "tmdb_api"
+    tmdb_pool_slots: int = Field(1, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_dir = Path(os.environ.get("BATCH_CONFIG_DIR", CONFIG_DIR))
+        return init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls, config_dir)
+
+    @field_validator("spark_master_url")
+    @classmethod
+    def _spark_master_is_known(cls, value: str) -> str:
+        if not _SPARK_MASTER.match(value):
+            raise ValueError("expected local, local[N], local[*], spark://HOST:PORT or yarn")
+        return value
+
+    @field_validator("spark_executor_memory", "spark_driver_memory", "spark_worker_memory")
+    @classmethod
+    def _memory_has_unit(cls, value: str) -> str:
+        if not _MEMORY.match(value):
+            raise ValueError("expected a size such as 512m or 4g")
+        return value
+
+    @field_validator("tmdb_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("lake_root")
+    @classmethod
+    def _lake_root_is_a_filesystem_uri(cls, value: str) -> str:
+        if value and not re.match(r"^(file|hdfs)://", value):
+            raise ValueError("expected a file:// or hdfs:// URI")
+        return value.rstrip("/")
+
+    @field_validator("mongodb_connection_string")
+    @classmethod
+    def _mongo_uri_scheme(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("expected a mongodb:// or mongodb+srv:// URI")
+        return value
+
+    @model_validator(mode="after")
+    def _default_lake_root(self) -> Settings:
+        if not self.lake_root:
+            self.lake_root = (self.data_dir / "lake").resolve().as_uri()
+        return self
+
+    @property
+    def uses_simulator(self) -> bool:
+        """True when no TMDB credential is configured: ingestion then talks to the TMDB simulator."""
+        return self.tmdb_api_key is None and self.tmdb_read_access_token is None
+
+    @property
+    def tmdb_effective_base_url(self) -> str:
+        if self.uses_simulator and self.tmdb_base_url == "https://api.themoviedb.org/3":
+            return f"http://127.0.0.1:{self.tmdb_simulator_port}/3"
+        return self.tmdb_base_url
+
+    @property
+    def mongodb_host_label(self) -> str:
+        """The servers of the connection string without credentials, safe to print."""
+        uri = self.mongodb_connection_string.get_secret_value()
+        without_scheme = uri.split("://", 1)[1]
+        hosts = without_scheme.rsplit("@", 1)[-1].split("/", 1)[0]
+        return hosts
+
+
+_SECRET_FIELDS = frozenset(
+    {"tmdb_api_key", "tmdb_read_access_token", "mongodb_connection_string", "airflow_admin_password"}
+)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    name = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    value = error.get("input")
+    if name in _SECRET_FIELDS or isinstance(value, SecretStr):
+        shown = "'***'"
+    else:
+        shown = repr(value)
+    return f"{name.upper()}={shown}: {error.get('msg')}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings; a bad value raises SettingsError naming the variable and the value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(error) for error in exc.errors())
+        raise SettingsError(f"Invalid setting {problems}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return load_settings()

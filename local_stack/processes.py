@@ -1,0 +1,192 @@
+"""Long-lived local processes: started in their own session, recorded by PID, stopped by process group.
+
+Each process is started with ``setsid`` semantics (``start_new_session=True``) so that it leads its own process
+group; stopping it signals the whole group, which also stops the children it forked (Airflow's executors,
+Spark's executor JVMs). Nothing here matches processes by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(RuntimeError):
+    """A local service could not be started or is not healthy."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """One long-lived process of the embedded stack."""
+
+    name: str
+    argv: Sequence[str]
+    run_dir: Path
+    ports: Sequence[int]
+    health: Callable[[], bool]
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    start_timeout: float = 60.0
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.run_dir / f"{self.name}.log"
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The PID recorded in ``pid_file`` when that process is still alive, else None."""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is not alive for our purposes.
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
+    return True
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return any(pid_alive(pid) for pid in group_members(pgid))
+
+
+def group_members(pgid: int) -> list[int]:
+    """PIDs of every live process in process group ``pgid`` (read from /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields: state ppid pgrp ...
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URLs only
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return f"(no log at {path})"
+
+
+def start(service: Service) -> int:
+    """Starts ``service`` unless it already runs; returns its PID (the leader of its process group)."""
+    service.run_dir.mkdir(parents=True, exist_ok=True)
+    running = read_pid(service.pid_file)
+    if running is not None:
+        log.info("%s already running (pid %d)", service.name, running)
+        return running
+    for port in service.ports:
+        if port_in_use(port):
+            raise ServiceError(
+                f"{service.name}: port {port} is already in use by another process; "
+                f"stop it or choose another port (see .env.example)"
+            )
+    env = {**os.environ, **service.env}
+    with service.log_file.open("ab") as log_stream:
+        process = subprocess.Popen(  # noqa: S603 - argv built by this module
+            list(service.argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log_stream,
+            stderr=subprocess.STDOUT,
+            cwd=service.cwd,
+            env=env,
+            start_new_session=True,
+        )
+    service.pid_file.write_text(f"{process.pid}\n")
+    log.info("%s started (pid %d), log %s", service.name, process.pid, service.log_file)
+    return process.pid
+
+
+def wait_healthy(service: Service, deadline: float | None = None) -> None:
+    """Waits until ``service.health()`` holds; raises ServiceError with the log's tail when it does not in time."""
+    limit = deadline if deadline is not None else time.monotonic() + service.start_timeout
+    while time.monotonic() < limit:
+        if service.health():
+            return
+        if read_pid(service.pid_file) is None:
+            raise ServiceError(f"{service.name} exited during start; last lines of {service.log_file}:\n"
+                               f"{tail(service.log_file)}")
+        time.sleep(0.5)
+    raise ServiceError(
+        f"{service.name} not healthy within {service.start_timeout:.0f} s; last lines of {service.log_file}:\n"
+        f"{tail(service.log_file)}"
+    )
+
+
+def stop(service: Service, grace: float = 20.0) -> bool:
+    """Stops the process group of ``service``: TERM, then KILL after ``grace`` seconds. True if it was running."""
+    try:
+        pgid = int(service.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return False
+    was_running = group_alive(pgid)
+    if was_running:
+        stop_group(pgid, grace)
+        log.info("%s stopped (process group %d)", service.name, pgid)
+    service.pid_file.unlink(missing_ok=True)
+    return was_running
+
+
+def stop_group(pgid: int, grace: float = 20.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    limit = time.monotonic() + grace
+    while time.monotonic() < limit and group_alive(pgid):
+        time.sleep(0.2)
+    if group_alive(pgid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        limit = time.monotonic() + 5
+        while time.monotonic() < limit and group_alive(pgid):
+            time.sleep(0.1)

@@ -1,0 +1,1 @@
+"""Spark jobs of the batch layer: Bronze, Silver and Gold, each with main, extract, transform, validate, load."""

@@ -1,0 +1,1 @@
+"""Shared Spark helpers: session factory, lake paths and filesystem, job logging."""
