@@ -291,10 +291,7 @@ _SECRET_FIELDS = frozenset(
 def _describe(error: dict[str, Any]) -> str:
     name = ".".join(str(part) for part in error.get("loc", ())) or "settings"
     value = error.get("input")
-    if name in _SECRET_FIELDS or isinstance(value, SecretStr):
-        shown = "'***'"
-    else:
-        shown = repr(value)
+    shown = "'***'" if name in _SECRET_FIELDS or isinstance(value, SecretStr) else repr(value)
     return f"{name.upper()}={shown}: {error.get('msg')}"
 
 

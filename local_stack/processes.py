@@ -134,7 +134,7 @@ def start(service: Service) -> int:
             )
     env = {**os.environ, **service.env}
     with service.log_file.open("ab") as log_stream:
-        process = subprocess.Popen(  # noqa: S603 - argv built by this module
+        process = subprocess.Popen(
             list(service.argv),
             stdin=subprocess.DEVNULL,
             stdout=log_stream,
@@ -155,8 +155,9 @@ def wait_healthy(service: Service, deadline: float | None = None) -> None:
         if service.health():
             return
         if read_pid(service.pid_file) is None:
-            raise ServiceError(f"{service.name} exited during start; last lines of {service.log_file}:\n"
-                               f"{tail(service.log_file)}")
+            raise ServiceError(
+                f"{service.name} exited during start; last lines of {service.log_file}:\n{tail(service.log_file)}"
+            )
         time.sleep(0.5)
     raise ServiceError(
         f"{service.name} not healthy within {service.start_timeout:.0f} s; last lines of {service.log_file}:\n"

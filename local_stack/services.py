@@ -41,11 +41,16 @@ def mongo_service(run_dir: Path, data_dir: Path, port: int) -> Service:
         name="mongo",
         argv=[
             str(VENV_BIN / "nx-27017"),
-            "--data-dir", str(data_dir),
-            "--host", HOST,
-            "--port", str(port),
-            "--log-file", str(run_dir / "nx-27017.log"),
-            "--pid-file", str(run_dir / "nx-27017.own.pid"),
+            "--data-dir",
+            str(data_dir),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--log-file",
+            str(run_dir / "nx-27017.log"),
+            "--pid-file",
+            str(run_dir / "nx-27017.own.pid"),
         ],
         run_dir=run_dir,
         ports=[port],
@@ -57,7 +62,7 @@ def mongo_service(run_dir: Path, data_dir: Path, port: int) -> Service:
 
 def spark_master_state(ui_port: int) -> dict:
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{ui_port}/json/", timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://{HOST}:{ui_port}/json/", timeout=2) as response:
             return json.load(response)
     except (OSError, ValueError):
         return {}
@@ -68,7 +73,12 @@ def alive_workers(ui_port: int) -> int:
 
 
 def spark_services(
-    run_dir: Path, work_dir: Path, master_port: int, ui_port: int, worker_cores: int, worker_memory: str,
+    run_dir: Path,
+    work_dir: Path,
+    master_port: int,
+    ui_port: int,
+    worker_cores: int,
+    worker_memory: str,
     worker_ui_port: int,
 ) -> list[Service]:
     """A Spark standalone master and one worker, started with spark-class from the pyspark wheel."""
@@ -83,8 +93,16 @@ def spark_services(
     spark_class = str(VENV_BIN / "spark-class")
     master = Service(
         name="spark-master",
-        argv=[spark_class, "org.apache.spark.deploy.master.Master",
-              "--host", HOST, "--port", str(master_port), "--webui-port", str(ui_port)],
+        argv=[
+            spark_class,
+            "org.apache.spark.deploy.master.Master",
+            "--host",
+            HOST,
+            "--port",
+            str(master_port),
+            "--webui-port",
+            str(ui_port),
+        ],
         run_dir=run_dir,
         ports=[master_port, ui_port],
         health=lambda: http_ok(f"http://{HOST}:{ui_port}/json/"),
@@ -93,9 +111,21 @@ def spark_services(
     )
     worker = Service(
         name="spark-worker",
-        argv=[spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://{HOST}:{master_port}",
-              "--host", HOST, "--cores", str(worker_cores), "--memory", worker_memory,
-              "--webui-port", str(worker_ui_port), "--work-dir", str(work_dir)],
+        argv=[
+            spark_class,
+            "org.apache.spark.deploy.worker.Worker",
+            f"spark://{HOST}:{master_port}",
+            "--host",
+            HOST,
+            "--cores",
+            str(worker_cores),
+            "--memory",
+            worker_memory,
+            "--webui-port",
+            str(worker_ui_port),
+            "--work-dir",
+            str(work_dir),
+        ],
         run_dir=run_dir,
         ports=[worker_ui_port],
         health=lambda: alive_workers(ui_port) >= 1,
@@ -182,18 +212,50 @@ def airflow_services(run_dir: Path, settings: Settings) -> list[Service]:
 
     def component_healthy(component: str) -> bool:
         try:
-            with urllib.request.urlopen(api_health, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(api_health, timeout=2) as response:
                 status = json.load(response)
         except (OSError, ValueError):
             return False
         return status.get(component, {}).get("status") == "healthy"
 
-    api = Service("airflow-api-server", [airflow, "api-server", "--host", HOST, "--port", str(port)],
-                  run_dir, [port], lambda: http_ok(api_health), env, PROJECT_ROOT, 90)
-    scheduler = Service("airflow-scheduler", [airflow, "scheduler"], run_dir, [],
-                        lambda: component_healthy("scheduler"), env, PROJECT_ROOT, 90)
-    dag_processor = Service("airflow-dag-processor", [airflow, "dag-processor"], run_dir, [],
-                            lambda: component_healthy("dag_processor"), env, PROJECT_ROOT, 90)
-    triggerer = Service("airflow-triggerer", [airflow, "triggerer"], run_dir, [],
-                        lambda: component_healthy("triggerer"), env, PROJECT_ROOT, 90)
+    api = Service(
+        "airflow-api-server",
+        [airflow, "api-server", "--host", HOST, "--port", str(port)],
+        run_dir,
+        [port],
+        lambda: http_ok(api_health),
+        env,
+        PROJECT_ROOT,
+        90,
+    )
+    scheduler = Service(
+        "airflow-scheduler",
+        [airflow, "scheduler"],
+        run_dir,
+        [],
+        lambda: component_healthy("scheduler"),
+        env,
+        PROJECT_ROOT,
+        90,
+    )
+    dag_processor = Service(
+        "airflow-dag-processor",
+        [airflow, "dag-processor"],
+        run_dir,
+        [],
+        lambda: component_healthy("dag_processor"),
+        env,
+        PROJECT_ROOT,
+        90,
+    )
+    triggerer = Service(
+        "airflow-triggerer",
+        [airflow, "triggerer"],
+        run_dir,
+        [],
+        lambda: component_healthy("triggerer"),
+        env,
+        PROJECT_ROOT,
+        90,
+    )
     return [api, scheduler, dag_processor, triggerer]

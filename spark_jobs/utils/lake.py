@@ -114,10 +114,10 @@ class LakeFS:
         self._jvm = spark.sparkContext._jvm
         self._conf = spark.sparkContext._jsc.hadoopConfiguration()
 
-    def _path(self, path: str):  # noqa: ANN202 - a py4j JavaObject
+    def _path(self, path: str):
         return self._jvm.org.apache.hadoop.fs.Path(path)
 
-    def _fs(self, path: str):  # noqa: ANN202
+    def _fs(self, path: str):
         return self._path(path).getFileSystem(self._conf)
 
     def exists(self, path: str) -> bool:
