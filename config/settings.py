@@ -85,6 +85,8 @@ _YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
         ("mongodb", "database"): "mongodb_database",
         ("mongodb", "port"): "mongodb_port",
         ("mongodb", "export_batch_size"): "mongo_export_batch_size",
+        ("gold", "top_cast"): "gold_top_cast",
+        ("gold", "top_collaborators"): "gold_top_collaborators",
     },
 }
 
@@ -197,6 +199,10 @@ class Settings(BaseSettings):
     mongodb_port: int = Field(27017, ge=1, le=65535)
     mongo_export_batch_size: int = Field(1000, ge=1, le=100000)
 
+    # Gold views
+    gold_top_cast: int = Field(5, ge=2, le=50)
+    gold_top_collaborators: int = Field(5, ge=1, le=100)
+
     # Airflow and scheduling
     pipeline_dag_id: str = "tmdb_batch_pipeline"
     pipeline_schedule: str = "0 */4 * * *"
@@ -221,6 +227,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config_dir = Path(os.environ.get("BATCH_CONFIG_DIR", CONFIG_DIR))
         return init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls, config_dir)
+
+    @field_validator("tmdb_api_key", "tmdb_read_access_token", mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        # `TMDB_API_KEY=` as copied from .env.example means "no key": use the simulator.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("spark_master_url")
     @classmethod

@@ -144,9 +144,9 @@ class LakeFS:
         return sorted(children, key=lambda child: child.name)
 
     def list_partitions(self, dataset_path: str) -> list[dict[str, str]]:
-        """Every leaf partition under a dataset as ``{column: value}``, ``key=value`` folders only.
+        """Every leaf partition under a dataset as ``{column: value}``: ``key=value`` folders holding files.
 
-        Hidden and bookkeeping folders (``_temporary``, ``.spark-staging``) are skipped.
+        Hidden and bookkeeping folders (``_temporary``, ``.spark-staging``) and empty folders are skipped.
         """
         return [values for values, _ in self.walk_partitions(dataset_path)]
 
@@ -154,11 +154,13 @@ class LakeFS:
         """Yields ``(partition values, path)`` for each leaf ``key=value`` folder under ``dataset_path``."""
 
         def walk(path: str, values: dict[str, str]) -> Iterator[tuple[dict[str, str], str]]:
+            children = self.list(path)
             subfolders = [
-                child for child in self.list(path) if child.is_dir and "=" in child.name and child.name[0] not in "._"
+                child for child in children if child.is_dir and "=" in child.name and child.name[0] not in "._"
             ]
             if not subfolders:
-                if values:
+                # A folder left empty by a delete is not a partition.
+                if values and any(not child.is_dir for child in children):
                     yield values, path
                 return
             for child in subfolders:
@@ -166,6 +168,12 @@ class LakeFS:
                 yield from walk(child.path, {**values, key: value})
 
         yield from walk(dataset_path, {})
+
+    def size(self, path: str) -> int:
+        """Bytes under ``path`` (recursive); 0 when it does not exist."""
+        if not self.exists(path):
+            return 0
+        return int(self._fs(path).getContentSummary(self._path(path)).getLength())
 
     def rename(self, source: str, target: str) -> None:
         """Moves ``source`` to ``target``; the target's parent is created; fails if the target exists."""

@@ -1,0 +1,141 @@
+# TMDB batch layer. `make help` lists every target.
+#
+# STACK=local runs the embedded stack (local processes on 127.0.0.1, the default when no Docker engine
+# answers); STACK=docker runs docker-compose.batch.yml. The same target names work on both.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SETUP_STAMP := $(VENV)/.installed-from
+STACK ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo local)
+LOCAL := $(PY) -m local_stack
+DOCKER := scripts/docker_stack.sh
+# Optional: LOGICAL_DATE for the one-shot layer targets; defaults to the latest 4-hour boundary.
+LOGICAL_DATE ?= $(shell date -u +%Y-%m-%dT$$(printf %02d $$(( $$(date -u +%-H) / 4 * 4 ))):00:00+00:00)
+
+export PYTHONPATH := $(CURDIR)
+
+ifeq ($(STACK),docker)
+  ON_STACK = $(DOCKER)
+else
+  ON_STACK = $(LOCAL)
+endif
+
+.PHONY: help
+help: ## List every target with one line
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  STACK=$(STACK) (local: embedded stack; docker: docker-compose.batch.yml)"
+
+# ---------------------------------------------------------------- environment
+$(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh
+	@bash scripts/setup.sh
+
+.PHONY: setup
+setup: ## Create .venv from the lock file, install mongosh, check Python 3.11, Java 17+ and Node
+	@bash scripts/setup.sh
+
+.PHONY: lock
+lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+# ---------------------------------------------------------------- quality
+.PHONY: lint
+lint: $(SETUP_STAMP) ## Run ruff (lint and format check)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: test
+test: $(SETUP_STAMP) lint ## Run ruff, then the whole pytest suite
+	$(PY) -m pytest
+
+.PHONY: bench
+bench: $(SETUP_STAMP) ## Measure every stage's speed and memory; report under bench/results/
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+# ---------------------------------------------------------------- stack
+.PHONY: up down down-v ps health ui logs logs-airflow logs-spark logs-mongo logs-hdfs
+up: $(SETUP_STAMP) ## Start the stack and wait until every service is healthy
+	@$(ON_STACK) up
+
+down: ## Stop every service of the stack (data kept)
+	@$(ON_STACK) down
+
+down-v: ## Stop the stack and delete its data
+	@$(ON_STACK) down-v
+
+ps: ## Show each service's state
+	@$(ON_STACK) ps
+
+health: ## One line per service; non-zero exit when one is down
+	@$(ON_STACK) health
+
+ui: ## Print service URLs and credentials
+	@$(ON_STACK) ui
+
+logs: ## Follow all logs
+	@$(ON_STACK) logs
+
+logs-airflow: ## Follow Airflow logs
+	@$(ON_STACK) logs airflow
+
+logs-spark: ## Follow Spark logs
+	@$(ON_STACK) logs spark
+
+logs-mongo: ## Follow MongoDB logs
+	@$(ON_STACK) logs mongo
+
+logs-hdfs: ## Follow HDFS logs (Docker stack; the embedded lake is a local folder)
+ifeq ($(STACK),docker)
+	@$(DOCKER) logs hdfs
+else
+	@echo "The embedded stack has no HDFS: its lake is a folder ($$($(PY) -c 'from config import get_settings; print(get_settings().lake_root)')). Use make hdfs-ls."
+endif
+
+.PHONY: build clean airflow-shell spark-master-shell
+build: ## Build the Docker images (Docker stack only)
+ifeq ($(STACK),docker)
+	@$(DOCKER) build
+else
+	@echo "STACK=local builds nothing: the embedded stack runs from .venv (make setup). Use STACK=docker make build."
+endif
+
+clean: ## Remove Docker resources (Docker) or caches (embedded)
+ifeq ($(STACK),docker)
+	@$(DOCKER) clean
+else
+	rm -rf .pytest_cache .ruff_cache spark-warehouse metastore_db derby.log
+	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+endif
+
+airflow-shell: $(SETUP_STAMP) ## Open a shell with the Airflow CLI configured for the stack
+ifeq ($(STACK),docker)
+	@$(DOCKER) airflow-shell
+else
+	@echo "Embedded stack: a shell with AIRFLOW_HOME and the stack's settings; try 'airflow dags list'."
+	@env $$($(PY) -c 'from config import get_settings; from local_stack.services import airflow_env; import shlex; print(" ".join(f"{k}={shlex.quote(v)}" for k, v in airflow_env(get_settings()).items()))') bash -i
+endif
+
+spark-master-shell: $(SETUP_STAMP) ## Open a PySpark shell on the stack's Spark master
+ifeq ($(STACK),docker)
+	@$(DOCKER) spark-master-shell
+else
+	@$(VENV)/bin/pyspark --master spark://127.0.0.1:$$($(PY) -c 'from config import get_settings; print(get_settings().spark_master_port)')
+endif
+
+# ---------------------------------------------------------------- lake
+.PHONY: hdfs-ls hdfs-create-dirs
+hdfs-ls: $(SETUP_STAMP) ## List the lake's layers, datasets and newest partitions
+ifeq ($(STACK),docker)
+	@$(DOCKER) hdfs-ls
+else
+	@$(PY) -m spark_jobs.utils.lake_cli ls
+endif
+
+hdfs-create-dirs: $(SETUP_STAMP) ## Create the lake's layer folders (bronze, silver, gold, ...)
+ifeq ($(STACK),docker)
+	@$(DOCKER) hdfs-create-dirs
+else
+	@$(PY) -m spark_jobs.utils.lake_cli create-dirs
+endif

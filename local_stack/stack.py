@@ -1,0 +1,163 @@
+"""The embedded stack: Airflow 3, a Spark standalone master and worker, nx-27017 and the TMDB simulator as
+local processes on 127.0.0.1, with their state under ``data/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.settings import Settings
+from local_stack import processes
+from local_stack.processes import Service, ServiceError
+from local_stack.services import (
+    HOST,
+    VENV_BIN,
+    airflow_env,
+    airflow_services,
+    alive_workers,
+    mongo_service,
+    simulator_service,
+    spark_services,
+)
+
+log = logging.getLogger(__name__)
+
+SPARK_WORKER_UI_PORT = 8091
+
+
+@dataclass(frozen=True)
+class EmbeddedStack:
+    settings: Settings
+
+    @property
+    def run_dir(self) -> Path:
+        return self.settings.data_dir / "run"
+
+    def services(self) -> list[Service]:
+        s = self.settings
+        found = [
+            mongo_service(self.run_dir, s.data_dir / "mongo", s.mongodb_port),
+            *spark_services(
+                self.run_dir,
+                s.data_dir / "spark",
+                s.spark_master_port,
+                s.spark_master_ui_port,
+                s.spark_worker_cores,
+                s.spark_worker_memory,
+                SPARK_WORKER_UI_PORT,
+            ),
+        ]
+        if s.uses_simulator:
+            found.append(simulator_service(self.run_dir, s))
+        found.extend(airflow_services(self.run_dir, s))
+        return found
+
+    def service(self, name: str) -> Service:
+        for service in self.services():
+            if service.name == name:
+                return service
+        raise KeyError(name)
+
+    def up(self, timeout: float = 90.0) -> None:
+        """Starts every service that is not running and waits until all are healthy."""
+        started_at = time.monotonic()
+        services = self.services()
+        self._check_ports(services)
+        airflow = [svc for svc in services if svc.name.startswith("airflow-")]
+        others = [svc for svc in services if svc not in airflow]
+        for service in others:
+            processes.start(service)
+        self._migrate_airflow_db()
+        for service in airflow:
+            processes.start(service)
+        deadline = started_at + timeout
+        for service in services:
+            processes.wait_healthy(service, deadline=min(deadline, time.monotonic() + service.start_timeout))
+            log.info("%s healthy after %.0f s", service.name, time.monotonic() - started_at)
+        log.info("embedded stack healthy in %.0f s", time.monotonic() - started_at)
+
+    def _check_ports(self, services: list[Service]) -> None:
+        """A port held by a process that is not ours stops `up` before anything starts."""
+        for service in services:
+            if processes.read_pid(service.pid_file) is not None:
+                continue
+            for port in service.ports:
+                if processes.port_in_use(port):
+                    raise ServiceError(
+                        f"{service.name}: port {port} is already in use by another process; "
+                        f"stop it or set another port in .env"
+                    )
+
+    def _migrate_airflow_db(self) -> None:
+        env = airflow_env(self.settings)
+        log_file = self.run_dir / "airflow-db-migrate.log"
+        with log_file.open("ab") as stream:
+            result = subprocess.run(
+                [str(VENV_BIN / "airflow"), "db", "migrate"],
+                env={**_os_environ(), **env},
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise ServiceError(f"airflow db migrate failed; last lines of {log_file}:\n{processes.tail(log_file)}")
+
+    def down(self) -> list[str]:
+        """Stops every service, last started first; returns the names that were running."""
+        stopped = []
+        for service in reversed(self.services()):
+            if processes.stop(service):
+                stopped.append(service.name)
+        return stopped
+
+    def destroy_data(self) -> None:
+        """Deletes the stack's data: the lake, MongoDB files, Airflow metadata and logs."""
+        if self.running():
+            raise ServiceError("stop the stack first (make down)")
+        shutil.rmtree(self.settings.data_dir, ignore_errors=True)
+
+    def running(self) -> list[str]:
+        return [svc.name for svc in self.services() if processes.read_pid(svc.pid_file) is not None]
+
+    def status(self) -> list[tuple[Service, int | None, bool]]:
+        """(service, pid or None, healthy) for every service."""
+        rows = []
+        for service in self.services():
+            pid = processes.read_pid(service.pid_file)
+            rows.append((service, pid, pid is not None and service.health()))
+        return rows
+
+    def urls(self) -> list[tuple[str, str, str]]:
+        s = self.settings
+        rows = [
+            ("Airflow UI", f"http://localhost:{s.airflow_api_port}", self._airflow_login()),
+            ("Spark Master UI", f"http://localhost:{s.spark_master_ui_port}", "-"),
+            ("Spark Worker UI", f"http://localhost:{SPARK_WORKER_UI_PORT}", "-"),
+            ("MongoDB (nx-27017)", f"mongodb://localhost:{s.mongodb_port}/{s.mongodb_database}", "no authentication"),
+            ("Lake", s.lake_root, "-"),
+        ]
+        if s.uses_simulator:
+            rows.append(("TMDB simulator", f"http://localhost:{s.tmdb_simulator_port}/3", "any API key"))
+        return rows
+
+    def _airflow_login(self) -> str:
+        user = self.settings.airflow_admin_username
+        if self.settings.airflow_admin_password.get_secret_value() == "admin":
+            return f"{user} / admin (the seed's local-only default)"
+        return f"{user} / the AIRFLOW_ADMIN_PASSWORD of .env"
+
+    def spark_workers(self) -> int:
+        return alive_workers(self.settings.spark_master_ui_port)
+
+
+def _os_environ() -> dict[str, str]:
+    return dict(os.environ)
+
+
+__all__ = ["HOST", "EmbeddedStack"]

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Creates .venv from requirements.lock and installs mongosh from npm into node_modules/. Idempotent: a second
+# run with unchanged lock files only re-checks the prerequisites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+# Prerequisites that cannot come from a package registry.
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 \
+  || fail "Python 3.11 is required ('$PYTHON' not found). Install it (Debian: apt-get install python3.11 python3.11-venv; or pyenv install 3.11) or set PYTHON=/path/to/python3.11."
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+  || fail "Python 3.11 is required, '$PYTHON' is $("$PYTHON" -V 2>&1). Set PYTHON=/path/to/python3.11."
+command -v java >/dev/null 2>&1 \
+  || fail "Java 17 or newer is required for Spark (java not found). Install it: apt-get install openjdk-17-jre-headless, and make sure java is on PATH or JAVA_HOME is set."
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)
+[ "${java_major:-0}" -ge 17 ] \
+  || fail "Java 17 or newer is required for Spark, found Java ${java_major:-unknown}. Install openjdk-17-jre-headless."
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+  || fail "Node.js and npm are required for mongosh (node or npm not found). Install Node 18+ (Debian: apt-get install nodejs npm)."
+
+# Debian's docker-compose checks docker-compose.batch.yml statically in `make test` (no engine needed).
+if ! command -v docker-compose >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's docker-compose for the static compose check"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null) \
+      || fail "could not install docker-compose with apt-get; install it (apt-get install docker-compose) and re-run."
+  else
+    fail "docker-compose is required by the static compose check of make test. Install it: sudo apt-get install docker-compose."
+  fi
+fi
+
+stamp=.venv/.installed-from
+wanted="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  if command -v uv >/dev/null 2>&1; then
+    echo "setup: installing requirements.lock with uv"
+    uv pip sync --python .venv/bin/python requirements.lock
+    uv pip install --python .venv/bin/python --no-deps -e .
+  else
+    echo "setup: installing requirements.lock with pip (uv not found; uv would be faster)"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+  fi
+  echo "$wanted" > "$stamp"
+fi
+
+node_stamp=node_modules/.installed-from
+node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -x node_modules/.bin/mongosh ] || [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_wanted" ]; then
+  echo "setup: installing mongosh from npm"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$node_wanted" > "$node_stamp"
+fi
+echo "setup: ready (.venv with $(.venv/bin/python -V), Java $java_major, Node $(node --version), mongosh $(node_modules/.bin/mongosh --version))"

@@ -1,0 +1,66 @@
+"""``python -m spark_jobs.utils.lake_cli {ls,create-dirs}``: list or create the lake's layers and partitions.
+
+Goes through Spark's Hadoop FileSystem API, so it lists a local lake and HDFS alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from config.settings import get_settings
+from spark_jobs.utils.lake import LAYERS, LakeFS, LakePaths
+from spark_jobs.utils.logging_utils import configure_logging
+from spark_jobs.utils.spark_session import build_spark_session
+
+
+def create_dirs(lake: LakeFS, paths: LakePaths) -> list[str]:
+    created = []
+    for layer in LAYERS:
+        if not lake.exists(paths.layer(layer)):
+            lake.mkdirs(paths.layer(layer))
+            created.append(paths.layer(layer))
+    return created
+
+
+def listing(lake: LakeFS, paths: LakePaths, max_partitions: int) -> list[str]:
+    """One line per dataset: its partition count, size, and its newest partitions."""
+    lines = [f"lake: {paths.root}"]
+    for layer in LAYERS:
+        layer_path = paths.layer(layer)
+        if not lake.exists(layer_path):
+            lines.append(f"{layer}/  (missing: make hdfs-create-dirs)")
+            continue
+        datasets = [child for child in lake.list(layer_path) if child.is_dir]
+        lines.append(f"{layer}/  ({len(datasets)} datasets)")
+        for dataset in datasets:
+            partitions = list(lake.walk_partitions(dataset.path))
+            size = sum(lake.size(path) for _, path in partitions) if partitions else lake.size(dataset.path)
+            lines.append(f"  {dataset.name}/  {len(partitions)} partitions, {size / 1e6:.1f} MB")
+            for values, _ in partitions[-max_partitions:]:
+                lines.append("    " + "/".join(f"{key}={value}" for key, value in values.items()))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["ls", "create-dirs"])
+    parser.add_argument("--partitions", type=int, default=6, help="newest partitions shown per dataset")
+    options = parser.parse_args(argv)
+    configure_logging("lake_cli")
+    settings = get_settings()
+    spark = build_spark_session(settings, "lake_cli", master="local[1]", extra_conf={"spark.ui.enabled": "false"})
+    try:
+        lake, paths = LakeFS(spark), LakePaths(settings.lake_root)
+        if options.command == "create-dirs":
+            created = create_dirs(lake, paths)
+            print(f"created {len(created)} layer folders under {paths.root}" + "".join(f"\n  {p}" for p in created))
+        else:
+            print("\n".join(listing(lake, paths, options.partitions)))
+    finally:
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The embedded stack's services for real: a Spark standalone master and worker and nx-27017 on free ports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from pymongo import MongoClient
+
+from local_stack import processes
+from local_stack.services import VENV_BIN, alive_workers, mongo_service, spark_services
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    master_port, ui_port, worker_ui_port, mongo_port = (free_port() for _ in range(4))
+    master, worker = spark_services(run_dir, tmp_path / "spark", master_port, ui_port, 1, "1g", worker_ui_port)
+    mongo = mongo_service(run_dir, tmp_path / "mongo", mongo_port)
+    services = [mongo, master, worker]
+    pgids = []
+    try:
+        for service in services:
+            pgids.append(processes.start(service))
+        for service in services:
+            processes.wait_healthy(service)
+        assert alive_workers(ui_port) == 1
+
+        output = tmp_path / "sum"
+        submitted = subprocess.run(
+            [
+                str(VENV_BIN / "spark-submit"),
+                "--master",
+                f"spark://127.0.0.1:{master_port}",
+                "--conf",
+                f"spark.pyspark.python={sys.executable}",
+                "--conf",
+                "spark.ui.enabled=false",
+                "tests/jobs/sum_to_lake.py",
+                "100",
+                output.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert submitted.returncode == 0, submitted.stderr[-3000:]
+        assert pq.read_table(output).column("total").to_pylist() == [5050]
+        assert "stack_smoke_test" in (run_dir / "spark-master.log").read_text()
+
+        with MongoClient("127.0.0.1", mongo_port, serverSelectionTimeoutMS=5000) as client:
+            client.moviedb.smoke.replace_one({"_id": "x"}, {"_id": "x", "value": 42}, upsert=True)
+            assert client.moviedb.smoke.find_one({"_id": "x"}) == {"_id": "x", "value": 42}
+        assert (tmp_path / "mongo" / "moviedb.db").exists()
+    finally:
+        for service in reversed(services):
+            processes.stop(service)
+
+    assert pgids and not any(processes.group_alive(pgid) for pgid in pgids)
+    assert not any(processes.port_in_use(port) for port in (master_port, ui_port, worker_ui_port, mongo_port))
+
+
+def test_a_port_in_use_stops_the_start_with_a_message_naming_it(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        service = mongo_service(tmp_path / "run", tmp_path / "mongo", busy)
+        with pytest.raises(processes.ServiceError, match=f"port {busy} is already in use"):
+            processes.start(service)
+        assert not service.pid_file.exists()
+
+
+def test_an_unhealthy_service_fails_with_the_tail_of_its_log(tmp_path: Path) -> None:
+    service = processes.Service(
+        name="broken",
+        argv=[sys.executable, "-c", "import sys; print('bad config: port'); sys.exit(3)"],
+        run_dir=tmp_path,
+        ports=[],
+        health=lambda: False,
+        start_timeout=10,
+    )
+    processes.start(service)
+    with pytest.raises(processes.ServiceError, match="bad config: port"):
+        processes.wait_healthy(service)
+    processes.stop(service)

@@ -1,0 +1,33 @@
+"""The session factory builds a working session with the seed's options."""
+
+from __future__ import annotations
+
+from config.settings import load_settings
+from spark_jobs.utils.spark_session import spark_conf
+
+
+def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
+    settings = load_settings(_env_file=None, spark_master_url="spark://127.0.0.1:7077")
+    conf = spark_conf(settings, "job")
+    assert conf["spark.master"] == "spark://127.0.0.1:7077"
+    assert conf["spark.sql.adaptive.enabled"] == "true"
+    assert conf["spark.sql.adaptive.coalescePartitions.enabled"] == "true"
+    assert conf["spark.serializer"] == "org.apache.spark.serializer.KryoSerializer"
+    assert conf["spark.sql.broadcastTimeout"] == "300"
+    assert conf["spark.sql.shuffle.partitions"] == "8"
+    assert conf["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
+    assert "spark.hadoop.dfs.replication" not in conf
+
+
+def test_hdfs_lake_sets_replication_and_hostname_registration() -> None:
+    settings = load_settings(_env_file=None, lake_root="hdfs://namenode:8020/data", hdfs_replication=3)
+    conf = spark_conf(settings, "job")
+    assert conf["spark.hadoop.dfs.replication"] == "3"
+    assert conf["spark.hadoop.dfs.client.use.datanode.hostname"] == "true"
+
+
+def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:
+    assert spark.conf.get("spark.sql.sources.partitionOverwriteMode") == "dynamic"
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    rows = spark.range(10).selectExpr("sum(id) AS total").collect()
+    assert rows[0]["total"] == 45
