@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# Tests never read the developer's .env or talk to the real TMDB API.
+# Tests never read the developer's .env or talk to the real TMDB API, and Airflow keeps its state apart.
 os.environ.setdefault("BATCH_TESTING", "1")
+_PROJECT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("AIRFLOW_HOME", str(Path(tempfile.gettempdir()) / f"batch-layer-tests-airflow-{os.getuid()}"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(_PROJECT / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 for _secret in ("TMDB_API_KEY", "TMDB_READ_ACCESS_TOKEN"):
     os.environ.pop(_secret, None)
 

@@ -1,0 +1,36 @@
+"""
+### Batch aggregate: Silver -> Gold -> MongoDB, for one logical hour
+
+`wait_for_silver` → `spark_genre_aggregations` → `spark_trending_scores` → `spark_actor_networks`
+→ `export_to_mongodb` → `update_serving_indexes`
+
+`spark_genre_aggregations` builds genre_analytics, temporal_analysis, sentiment_trends and movie_analytics;
+`spark_trending_scores` the 7/30/90-day trending scores; `spark_actor_networks` the collaboration graph. Each
+validates its views with the gold suite and then writes them: the seed's `write_to_gold` is that last step of
+each task. `export_to_mongodb` upserts this run's documents into `moviedb.batch_views` and removes older runs'
+documents; `update_serving_indexes` creates the serving indexes (idempotent).
+
+A stand-alone DAG to re-run aggregation for a logical hour; `tmdb_batch_pipeline` runs the same tasks as its
+`aggregate` group.
+"""
+
+from __future__ import annotations
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+from common.defaults import DEFAULT_ARGS, START_DATE
+from common.stages import aggregate_stage
+
+with DAG(
+    dag_id="batch_aggregate",
+    doc_md=__doc__,
+    start_date=START_DATE,
+    schedule=None,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["batch-layer", "gold", "serving", "stage"],
+):
+    first, last = aggregate_stage()
+    EmptyOperator(task_id="start") >> first
+    last >> EmptyOperator(task_id="end")

@@ -1,0 +1,50 @@
+"""Defaults every DAG of the batch layer shares. Plain constants: nothing here reads settings or the network."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+from common.callbacks import log_failure_summary
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+START_DATE = datetime(2025, 1, 1, tzinfo=UTC)
+SCHEDULE = "0 */4 * * *"
+TMDB_POOL = "tmdb_api"
+
+# The logical hour of a run: Airflow's data interval end, or the hour the pipeline passed to a stage DAG.
+LOGICAL_HOUR = "{{ dag_run.conf.get('logical_hour') or data_interval_end.isoformat() }}"
+
+DEFAULT_ARGS = {
+    "owner": "data-platform",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=15),
+    "on_failure_callback": log_failure_summary,
+}
+
+
+def spark_task(task_id: str, application: str, *args: str, **operator_kwargs: object) -> SparkSubmitOperator:
+    """A Spark job of this project submitted in client mode to the `spark_default` connection.
+
+    The connection comes from the environment (AIRFLOW_CONN_SPARK_DEFAULT): the embedded stack's standalone
+    master, or spark://spark-master:7077 on the Docker stack.
+    """
+    return SparkSubmitOperator(
+        task_id=task_id,
+        application=str(PROJECT_ROOT / application),
+        application_args=["--logical-date", LOGICAL_HOUR, *args],
+        conn_id="spark_default",
+        name=f"batch_layer.{task_id}",
+        deploy_mode="client",
+        conf={
+            "spark.pyspark.python": sys.executable,
+            "spark.pyspark.driver.python": sys.executable,
+            "spark.ui.showConsoleProgress": "false",
+        },
+        **operator_kwargs,
+    )

@@ -1,0 +1,40 @@
+"""Python callables of the DAGs' non-Spark tasks. Heavy imports happen inside them, at run time only."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def check_api_health(logical_hour: str) -> dict[str, Any]:
+    """Fails the run early, with a clear reason, when TMDB (or the simulator) cannot serve it."""
+    from config.settings import get_settings
+    from master_dataset.ingestion import check_api_health as check
+    from master_dataset.partitioning import LogicalHour
+
+    return check(get_settings(), LogicalHour.parse(logical_hour))
+
+
+def stage_succeeded(stage: str, logical_hour: str) -> bool:
+    """True once `stage` has recorded success for this logical hour in `moviedb.batch_runs`."""
+    from batch_views.serving import stage_status
+    from config.settings import get_settings
+    from master_dataset.partitioning import LogicalHour
+
+    hour = LogicalHour.parse(logical_hour)
+    status = stage_status(get_settings(), hour.batch_run_id, stage)
+    log.info("stage %s of %s: %s", stage, hour.batch_run_id, status or "not recorded yet")
+    return status == "success"
+
+
+def update_serving_indexes() -> list[str]:
+    """Creates the serving collection's indexes (idempotent) and returns their names."""
+    from batch_views.serving import connect
+    from batch_views.serving import update_serving_indexes as create
+    from config.settings import get_settings
+
+    settings = get_settings()
+    with connect(settings) as client:
+        return create(client[settings.mongodb_database])
