@@ -139,3 +139,27 @@ ifeq ($(STACK),docker)
 else
 	@$(PY) -m spark_jobs.utils.lake_cli create-dirs
 endif
+
+# ---------------------------------------------------------------- pipeline
+.PHONY: trigger-dag backfill
+trigger-dag: $(SETUP_STAMP) ## Trigger tmdb_batch_pipeline and follow it task by task until it finishes
+ifeq ($(STACK),docker)
+	@$(DOCKER) trigger-dag
+else
+	@$(LOCAL) trigger-dag
+endif
+
+backfill: $(SETUP_STAMP) ## Backfill tmdb_batch_pipeline: make backfill START=YYYY-MM-DD END=YYYY-MM-DD
+	@if [ -z "$(START)" ] || [ -z "$(END)" ]; then echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2; fi
+ifeq ($(STACK),docker)
+	@$(DOCKER) backfill $(START) $(END)
+else
+	@$(LOCAL) backfill $(START) $(END)
+endif
+
+.PHONY: retention-dry-run retention
+retention-dry-run: $(SETUP_STAMP) ## List the lake partitions retention would delete (LOGICAL_DATE=... optional)
+	@$(PY) -m spark_jobs.retention --logical-date $(LOGICAL_DATE) --dry-run
+
+retention: $(SETUP_STAMP) ## Delete lake partitions older than the *_RETENTION_DAYS settings
+	@$(PY) -m spark_jobs.retention --logical-date $(LOGICAL_DATE)

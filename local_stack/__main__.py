@@ -7,11 +7,14 @@ import logging
 import os
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 from config.settings import SettingsError, get_settings
+from local_stack.airflow_api import AirflowAPI, AirflowAPIError
 from local_stack.processes import ServiceError
 from local_stack.services import airflow_env
 from local_stack.stack import EmbeddedStack
+from master_dataset.partitioning import LogicalHour
 
 LOG_GROUPS = {
     "airflow": ("airflow-",),
@@ -23,7 +26,7 @@ LOG_GROUPS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "down-v", "ps", "health", "ui", "logs", "airflow"])
+    parser.add_argument("command", choices=sorted(COMMANDS))
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except ServiceError as error:
+    except (ServiceError, AirflowAPIError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -98,6 +101,60 @@ def logs(stack: EmbeddedStack, args: list[str]) -> int:
     return 0
 
 
+def api(stack: EmbeddedStack) -> AirflowAPI:
+    s = stack.settings
+    return AirflowAPI(
+        f"http://127.0.0.1:{s.airflow_api_port}", s.airflow_admin_username, s.airflow_admin_password.get_secret_value()
+    )
+
+
+def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
+    """Triggers tmdb_batch_pipeline (unpausing it) and prints each task's state as it changes."""
+    parser = argparse.ArgumentParser(prog="make trigger-dag")
+    parser.add_argument("--logical-date", help="ISO timestamp (default: now; the run processes its hour)")
+    options = parser.parse_args(args)
+    dag_id = stack.settings.pipeline_dag_id
+    logical_date = datetime.fromisoformat(options.logical_date) if options.logical_date else datetime.now(UTC)
+    if logical_date.tzinfo is None:
+        logical_date = logical_date.replace(tzinfo=UTC)
+    client = api(stack)
+    client.unpause(dag_id)
+    run_id = client.trigger(dag_id, logical_date)
+    hour = LogicalHour.of(logical_date)
+    print(f"triggered {dag_id} run {run_id} for {hour.batch_run_id}; following it (Ctrl-C stops following only)")
+    state = client.follow(dag_id, run_id, print)
+    print(f"run {run_id}: {state}  (http://localhost:{stack.settings.airflow_api_port}/dags/{dag_id})")
+    return 0 if state == "success" else 1
+
+
+def backfill(stack: EmbeddedStack, args: list[str]) -> int:
+    """Creates an Airflow backfill of tmdb_batch_pipeline for [START, END] and reports each run as it ends."""
+    parser = argparse.ArgumentParser(prog="make backfill")
+    parser.add_argument("start", help="YYYY-MM-DD (first day, from 00:00 UTC)")
+    parser.add_argument("end", help="YYYY-MM-DD (last day, until its 20:00 run)")
+    options = parser.parse_args(args)
+    try:
+        start = datetime.fromisoformat(options.start).replace(tzinfo=UTC)
+        end = datetime.fromisoformat(options.end).replace(tzinfo=UTC) + timedelta(hours=23, minutes=59)
+    except ValueError:
+        print(
+            f"error: START and END must be dates YYYY-MM-DD, got {options.start!r} and {options.end!r}", file=sys.stderr
+        )
+        return 2
+    if end < start:
+        print(f"error: END {options.end} is before START {options.start}", file=sys.stderr)
+        return 2
+    dag_id = stack.settings.pipeline_dag_id
+    client = api(stack)
+    client.unpause(dag_id)
+    created = client.create_backfill(dag_id, start, end)
+    print(f"backfill {created['id']} of {dag_id} from {start:%Y-%m-%d} to {end:%Y-%m-%d}; waiting for its runs")
+    runs = client.wait_backfill(dag_id, created, print)
+    failed = [run for run in runs if run["state"] != "success"]
+    print(f"backfill {created['id']}: {len(runs) - len(failed)} of {len(runs)} runs succeeded")
+    return 1 if failed else 0
+
+
 def airflow(stack: EmbeddedStack, args: list[str]) -> int:
     """Runs the airflow CLI against the embedded stack's metadata and configuration."""
     env = {**os.environ, **airflow_env(stack.settings)}
@@ -107,6 +164,8 @@ def airflow(stack: EmbeddedStack, args: list[str]) -> int:
 
 
 COMMANDS = {
+    "trigger-dag": trigger_dag,
+    "backfill": backfill,
     "up": up,
     "down": down,
     "down-v": down_v,

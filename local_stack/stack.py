@@ -80,7 +80,17 @@ class EmbeddedStack:
         for service in services:
             processes.wait_healthy(service, deadline=min(deadline, time.monotonic() + service.start_timeout))
             log.info("%s healthy after %.0f s", service.name, time.monotonic() - started_at)
+        self._ensure_tmdb_pool()
         log.info("embedded stack healthy in %.0f s", time.monotonic() - started_at)
+
+    def _ensure_tmdb_pool(self) -> None:
+        """One pool slot for TMDB extraction: overlapping runs never exceed the rate limit together."""
+        from local_stack.airflow_api import AirflowAPI
+
+        s = self.settings
+        AirflowAPI(
+            f"http://{HOST}:{s.airflow_api_port}", s.airflow_admin_username, s.airflow_admin_password.get_secret_value()
+        ).ensure_pool(s.tmdb_pool, s.tmdb_pool_slots, "TMDB API extraction: keeps TMDB_RATE_LIMIT global across runs")
 
     def _check_ports(self, services: list[Service]) -> None:
         """A port held by a process that is not ours stops `up` before anything starts."""

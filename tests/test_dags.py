@@ -44,7 +44,19 @@ def edges(dag) -> set[tuple[str, str]]:
 
 def test_dags_import_without_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"tmdb_batch_pipeline", "batch_ingestion", "batch_transform", "batch_aggregate"}
+    assert set(dagbag.dag_ids) == {
+        "tmdb_batch_pipeline",
+        "batch_ingestion",
+        "batch_transform",
+        "batch_aggregate",
+        "batch_retention",
+    }
+
+
+def test_retention_runs_daily_on_the_retention_job(dagbag) -> None:
+    dag = dagbag.dags["batch_retention"]
+    assert dag.schedule == "30 0 * * *"
+    assert [task.application.rsplit("/", 2)[-2:] for task in dag.tasks] == [["spark_jobs", "retention.py"]]
 
 
 def test_pipeline_is_scheduled_every_four_hours_one_run_at_a_time(dagbag) -> None:

@@ -133,7 +133,8 @@ class LakeFS:
         statuses = self._fs(path).listStatus(self._path(path))
         children = [
             FileStatus(
-                path=str(status.getPath().toString()),
+                # Built from the caller's path, so file:///x stays file:///x (Hadoop would print file:/x).
+                path=f"{path.rstrip('/')}/{status.getPath().getName()}",
                 name=str(status.getPath().getName()),
                 is_dir=bool(status.isDirectory()),
                 size=int(status.getLen()),
