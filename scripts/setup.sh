@@ -17,14 +17,15 @@ command -v java >/dev/null 2>&1 \
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)
 [ "${java_major:-0}" -ge 17 ] \
   || fail "Java 17 or newer is required for Spark, found Java ${java_major:-unknown}. Install openjdk-17-jre-headless."
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
-  || fail "Node.js and npm are required for mongosh (node or npm not found). Install Node 18+ (Debian: apt-get install nodejs npm)."
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  fail "Node.js and npm are required for mongosh (node or npm not found). Install Node 18+ (Debian: apt-get install nodejs npm)."
+fi
 
 # Debian's docker-compose checks docker-compose.batch.yml statically in `make test` (no engine needed).
 if ! command -v docker-compose >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian's docker-compose for the static compose check"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null) \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null) \
       || fail "could not install docker-compose with apt-get; install it (apt-get install docker-compose) and re-run."
   else
     fail "docker-compose is required by the static compose check of make test. Install it: sudo apt-get install docker-compose."
