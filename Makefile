@@ -163,3 +163,19 @@ retention-dry-run: $(SETUP_STAMP) ## List the lake partitions retention would de
 
 retention: $(SETUP_STAMP) ## Delete lake partitions older than the *_RETENTION_DAYS settings
 	@$(PY) -m spark_jobs.retention --logical-date $(LOGICAL_DATE)
+
+# ---------------------------------------------------------------- serving
+.PHONY: mongo-query-views mongo-shell
+mongo-query-views: $(SETUP_STAMP) ## Run the seed's sample queries on moviedb.batch_views (YEAR=, MONTH= for the temporal one)
+ifeq ($(STACK),docker)
+	@$(DOCKER) mongo-query-views
+else
+	@$(PY) -m batch_views.serving query-views $(if $(YEAR),--year $(YEAR)) $(if $(MONTH),--month $(MONTH))
+endif
+
+mongo-shell: $(SETUP_STAMP) ## Open mongosh on the serving database
+ifeq ($(STACK),docker)
+	@$(DOCKER) mongo-shell
+else
+	@$(PY) -m batch_views.serving shell
+endif

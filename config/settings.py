@@ -75,6 +75,11 @@ _YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
         ("tmdb", "top_cast"): "tmdb_top_cast",
         ("tmdb", "review_pages_cap"): "tmdb_review_pages_cap",
         ("tmdb", "failure_share"): "tmdb_failure_share",
+        ("tmdb", "connect_timeout_seconds"): "tmdb_connect_timeout_seconds",
+        ("tmdb", "backoff_seconds"): "tmdb_backoff_seconds",
+        ("tmdb", "backoff_max_seconds"): "tmdb_backoff_max_seconds",
+        ("tmdb", "max_rate_limited_retries"): "tmdb_max_rate_limited_retries",
+        ("tmdb", "progress_interval_seconds"): "tmdb_progress_interval_seconds",
         ("simulator", "port"): "tmdb_simulator_port",
         ("simulator", "seed"): "tmdb_simulator_seed",
         ("simulator", "movies"): "tmdb_simulator_movies",
@@ -82,6 +87,11 @@ _YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
         ("simulator", "rate_limit"): "tmdb_simulator_rate_limit",
         ("simulator", "latency_ms"): "tmdb_simulator_latency_ms",
         ("simulator", "error_rate"): "tmdb_simulator_error_rate",
+        ("simulator", "timeout_rate"): "tmdb_simulator_timeout_rate",
+        ("simulator", "malformed_rate"): "tmdb_simulator_malformed_rate",
+        ("simulator", "truncated_rate"): "tmdb_simulator_truncated_rate",
+        ("simulator", "drop_rate"): "tmdb_simulator_drop_rate",
+        ("simulator", "review_page_size"): "tmdb_simulator_review_page_size",
         ("mongodb", "database"): "mongodb_database",
         ("mongodb", "port"): "mongodb_port",
         ("mongodb", "export_batch_size"): "mongo_export_batch_size",
@@ -156,6 +166,13 @@ class Settings(BaseSettings):
     tmdb_top_cast: int = Field(5, ge=0, le=100)
     tmdb_review_pages_cap: int = Field(3, ge=1, le=500)
     tmdb_failure_share: float = Field(0.05, ge=0, le=1)
+    tmdb_connect_timeout_seconds: float = Field(5.0, gt=0)
+    # Retries on 5xx, timeouts and connection errors: exponential backoff from this base, with jitter, capped.
+    tmdb_backoff_seconds: float = Field(0.5, ge=0)
+    tmdb_backoff_max_seconds: float = Field(30.0, ge=0)
+    # 429s have their own, larger budget: the client slows down and waits rather than losing the request.
+    tmdb_max_rate_limited_retries: int = Field(30, ge=0, le=1000)
+    tmdb_progress_interval_seconds: float = Field(10.0, gt=0)
 
     # TMDB simulator (used whenever no TMDB key or token is set)
     tmdb_simulator_port: int = Field(8765, ge=1, le=65535)
@@ -165,6 +182,13 @@ class Settings(BaseSettings):
     tmdb_simulator_rate_limit: float = Field(50.0, gt=0)
     tmdb_simulator_latency_ms: float = Field(0.0, ge=0)
     tmdb_simulator_error_rate: float = Field(0.0, ge=0, le=1)
+    tmdb_simulator_timeout_rate: float = Field(0.0, ge=0, le=1)
+    tmdb_simulator_malformed_rate: float = Field(0.0, ge=0, le=1)
+    tmdb_simulator_truncated_rate: float = Field(0.0, ge=0, le=1)
+    tmdb_simulator_drop_rate: float = Field(0.0, ge=0, le=1)
+    tmdb_simulator_review_page_size: int = Field(5, ge=1, le=20)
+    # ISO-8601 start of the simulated clock (it then advances with real time); empty means real time.
+    tmdb_simulator_clock: str | None = None
 
     # Lake
     lake_root: str = ""

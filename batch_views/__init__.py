@@ -1,0 +1,36 @@
+"""Gold view definitions (pure DataFrame functions) and the serving export.
+
+The registry below is plain data, safe to import anywhere (no Spark import): for each Gold view, the partition
+columns it is written under (``batch_run_id`` always comes last) and its natural key. It is the code form of the
+Gold table in ``spark_jobs/README.md``; the views themselves live in the modules of this package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GoldView:
+    name: str
+    partition_by: tuple[str, ...]
+    key: tuple[str, ...]
+
+    @property
+    def partition_columns(self) -> tuple[str, ...]:
+        """Every partition folder level, ``batch_run_id`` last, so a run owns exactly its own leaf folders."""
+        return (*self.partition_by, "batch_run_id")
+
+
+GOLD_VIEWS: dict[str, GoldView] = {
+    view.name: view
+    for view in (
+        GoldView("genre_analytics", ("year", "month"), ("genre", "year", "month")),
+        GoldView("trending_scores", ("window", "year", "month"), ("movie_id", "window")),
+        GoldView("temporal_analysis", ("period",), ("period", "year", "month")),
+        GoldView("actor_networks", ("year", "month"), ("actor_id",)),
+        GoldView("actor_collaborations", ("year", "month"), ("actor_a_id", "actor_b_id")),
+        GoldView("sentiment_trends", ("year", "month"), ("genre", "year", "month")),
+        GoldView("movie_analytics", (), ("movie_id",)),
+    )
+}

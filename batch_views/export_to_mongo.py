@@ -1,0 +1,744 @@
+"""Export job: the Gold views of one run -> flat documents in MongoDB ``moviedb.batch_views``.
+
+    python -m batch_views.export_to_mongo --logical-date 2025-11-09T10:00:00+00:00 [--views trending_movies ...]
+
+Extract reads the Gold leaf folders of the run (``.../batch_run_id=R``) of each view; transform turns each view
+into document columns with pure DataFrame functions (``_id`` from the view type and the natural key, dates as
+timestamps, NaN as null); validate checks that the ``_id`` values are unique and every document belongs to R;
+load replace-upserts the documents from the executors (``foreachPartition``) in unordered chunks, then removes the
+view's documents of older runs, then creates the serving indexes. ``moviedb.batch_runs`` records the run: status,
+counts per view type, stale documents removed, timings and the lake's run records of the earlier layers.
+
+Exporting a run again replaces every document with an identical one; an export that crashed halfway leaves a
+mix of the two runs (and status ``failed``), which the next export of the run replaces and cleans up. A view
+whose served documents already come from a later run is left alone (``superseded``) unless ``--force`` is given,
+so a backfill of old hours never rolls the serving layer back.
+
+Documents (DESIGN.md section 4, spark_jobs/README.md "Serving")::
+
+    {_id, view_type, batch_run_id, computed_at: date, data_freshness: "batch", update_frequency: "4_hours",
+     <the view's columns at top level>}
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import logging
+import math
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from batch_views import GOLD_VIEWS, serving
+from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql.types import DataType
+
+log = logging.getLogger(__name__)
+
+JOB = "export_to_mongo"
+DATA_FRESHNESS = "batch"
+UPDATE_FREQUENCY = "4_hours"
+# The lake's run records of the earlier layers (metadata/<record>/batch_run_id=R/run.json), copied in batch_runs.
+LAYER_RECORDS = {"ingestion": "ingestion_runs", "silver": "silver_runs", "gold": "gold_runs"}
+_LAYER_SUMMARY_KEYS = ("status", "views", "counts", "duration_seconds")
+
+
+@dataclass(frozen=True)
+class ServingView:
+    """How one Gold view becomes documents: its ``view_type``, the natural key of ``_id``, the fields kept."""
+
+    gold_view: str
+    view_type: str
+    key: tuple[str, ...]
+    fields: tuple[str, ...]
+    renames: Mapping[str, str] = field(default_factory=dict)
+
+    def document_field(self, column: str) -> str:
+        return self.renames.get(column, column)
+
+
+# The "Serving" table of spark_jobs/README.md. Fields are the view's documented Gold columns, in their order;
+# partition-only columns (the computed year/month of trending_scores and actor_networks) are not served.
+SERVING_VIEWS: tuple[ServingView, ...] = (
+    ServingView(
+        "genre_analytics",
+        "genre_analytics",
+        ("genre", "year", "month"),
+        (
+            "genre",
+            "year",
+            "month",
+            "total_movies",
+            "avg_rating",
+            "total_revenue",
+            "avg_sentiment",
+            "avg_popularity",
+            "total_votes",
+            "top_movies",
+        ),
+    ),
+    ServingView(
+        "trending_scores",
+        "trending_movies",
+        ("movie_id", "window_days"),
+        (
+            "movie_id",
+            "title",
+            "window",
+            "window_days",
+            "observations",
+            "popularity_now",
+            "popularity_avg",
+            "velocity",
+            "trend_score",
+            "computed_date",
+        ),
+        # The seed's queries and its trending index name the score `trending_score`.
+        renames={"trend_score": "trending_score"},
+    ),
+    ServingView(
+        "temporal_analysis",
+        "temporal_analytics",
+        ("period", "year", "month"),
+        (
+            "period",
+            "year",
+            "month",
+            "movies",
+            "avg_rating",
+            "total_revenue",
+            "movies_yoy_pct",
+            "avg_rating_yoy_pct",
+            "total_revenue_yoy_pct",
+        ),
+    ),
+    ServingView(
+        "actor_networks",
+        "actor_network",
+        ("actor_id",),
+        (
+            "actor_id",
+            "actor_name",
+            "movies",
+            "collaborators",
+            "weighted_degree",
+            "component_id",
+            "component_size",
+            "top_collaborators",
+        ),
+    ),
+    ServingView(
+        "sentiment_trends",
+        "sentiment_trends",
+        ("genre", "year", "month"),
+        (
+            "genre",
+            "year",
+            "month",
+            "reviews",
+            "avg_sentiment",
+            "positive_share",
+            "negative_share",
+            "avg_sentiment_change",
+        ),
+    ),
+    ServingView(
+        "movie_analytics",
+        "movie_analytics",
+        ("movie_id",),
+        (
+            "movie_id",
+            "title",
+            "release_date",
+            "genres",
+            "vote_average",
+            "vote_count",
+            "popularity_now",
+            "sentiment_score",
+            "sentiment_label",
+            "budget",
+            "revenue",
+            "roi",
+            "top_cast",
+        ),
+    ),
+)
+VIEWS_BY_NAME: dict[str, ServingView] = {
+    **{view.gold_view: view for view in SERVING_VIEWS},
+    **{view.view_type: view for view in SERVING_VIEWS},
+}
+
+
+class ExportError(RuntimeError):
+    """The export cannot serve the run as asked; nothing was written for the views concerned."""
+
+
+class GoldSchemaError(ExportError):
+    """A Gold view lacks a column of its documented schema."""
+
+
+class DocumentValidationError(ExportError):
+    """The documents of a view break a rule of the serving contract; none of them were written."""
+
+
+# ---------------------------------------------------------------------------------------------- extract
+
+
+def _glob(spark: SparkSession, pattern: str) -> list[str]:
+    """Paths matching a Hadoop glob (``*`` per folder level), through the session's FileSystem API."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(pattern)
+    statuses = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).globStatus(path)
+    # globStatus answers null (None) when a fixed part of the pattern does not exist.
+    return sorted(str(status.getPath().toString()) for status in statuses or [] if status.isDirectory())
+
+
+def gold_leaves(spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str) -> list[str]:
+    """The run's leaf folders of a Gold view that hold data files.
+
+    One glob over the view's partition levels (``year=*/month=*/batch_run_id=R``): the cost follows the number
+    of partition folders, not the number of runs kept in each. A folder a publish left empty is not a leaf.
+    """
+    levels = [f"{column}=*" for column in GOLD_VIEWS[view.gold_view].partition_by]
+    pattern = "/".join([paths.gold(view.gold_view), *levels, f"batch_run_id={batch_run_id}"])
+    lake = LakeFS(spark)
+    return [
+        leaf
+        for leaf in _glob(spark, pattern)
+        if any(not child.is_dir and child.name[0] not in "._" for child in lake.list(leaf))
+    ]
+
+
+# Types of the Gold partition folders. Spark's partition type inference would read `window=7d` as the Java
+# double literal 7d (7.0), so the run's folders are read as strings and cast to the documented types.
+PARTITION_TYPES = {"year": "int", "month": "int", "window": "string", "period": "string", "batch_run_id": "string"}
+_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
+
+
+def read_gold(spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str) -> DataFrame | None:
+    """The Gold rows of the run, with the partition columns; None when the run has no leaf folder."""
+    from pyspark.sql import functions as F
+
+    leaves = gold_leaves(spark, paths, view, batch_run_id)
+    if not leaves:
+        return None
+    log.info("gold %s for %s: %d partition folders", view.gold_view, batch_run_id, len(leaves))
+    previous = spark.conf.get(_INFERENCE, None)
+    spark.conf.set(_INFERENCE, "false")
+    try:
+        # basePath keeps the partition columns read from the folder names; the schema is resolved right here,
+        # while inference is off.
+        gold = spark.read.option("basePath", paths.gold(view.gold_view)).parquet(*leaves)
+    finally:
+        if previous is None:
+            spark.conf.unset(_INFERENCE)
+        else:
+            spark.conf.set(_INFERENCE, previous)
+    partition_columns = GOLD_VIEWS[view.gold_view].partition_columns
+    return gold.withColumns(
+        {column: F.col(column).cast(PARTITION_TYPES.get(column, "string")) for column in partition_columns}
+    )
+
+
+def read_layer_records(lake: LakeFS, paths: LakePaths, batch_run_id: str) -> dict[str, dict[str, Any]]:
+    """Summaries of the ingestion, Silver and Gold run records of the run that exist on the lake."""
+    layers: dict[str, dict[str, Any]] = {}
+    for layer, record_name in LAYER_RECORDS.items():
+        path = f"{paths.metadata(record_name, batch_run_id)}/run.json"
+        if not lake.exists(path):
+            continue
+        try:
+            record = json.loads(lake.read_text(path))
+        except ValueError:
+            log.warning("run record %s is not JSON; left out of batch_runs", path)
+            continue
+        if isinstance(record, dict):
+            layers[layer] = {key: record[key] for key in _LAYER_SUMMARY_KEYS if key in record}
+    return layers
+
+
+def confirmed_empty(gold_record: Mapping[str, Any] | None, view: ServingView) -> bool:
+    """True when the run's Gold record says the view was built, published, and had no rows.
+
+    Gold writes no folder for an empty view, so only its run record tells "empty" from "never built".
+    """
+    if not gold_record or gold_record.get("status") != "success":
+        return False
+    counts = gold_record.get("counts") or {}
+    return view.gold_view in (gold_record.get("views") or []) and counts.get(view.gold_view) == 0
+
+
+# -------------------------------------------------------------------------------------------- transform
+
+
+def bson_value(column: Column, data_type: DataType) -> Column:
+    """A column whose Python values pymongo stores as the serving contract wants them.
+
+    - dates become timestamps at midnight and timestamps become UTC wall-clock ``timestamp_ntz``, which
+      executors hand over as naive UTC datetimes: BSON dates (BSON has no date-only type; a session-local
+      timestamp would be shifted by the executor's time zone);
+    - NaN and infinities become null (JSON-backed servers reject them, and no reader can use them);
+    - decimals become doubles; structs and arrays are converted field by field (arrays of structs become
+      arrays of sub-documents).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.DateType | T.TimestampType):
+        return column.cast(T.TimestampNTZType())
+    if isinstance(data_type, T.DecimalType):
+        return column.cast(T.DoubleType())
+    if isinstance(data_type, T.DoubleType | T.FloatType):
+        finite = ~F.isnan(column) & (F.abs(column) != F.lit(math.inf))
+        return F.when(finite, column)
+    if isinstance(data_type, T.ArrayType) and _needs_conversion(data_type.elementType):
+        return F.transform(column, lambda element: bson_value(element, data_type.elementType))
+    if isinstance(data_type, T.StructType) and _needs_conversion(data_type):
+        converted = F.struct(*(bson_value(column[f.name], f.dataType).alias(f.name) for f in data_type.fields))
+        return F.when(column.isNotNull(), converted)
+    return column
+
+
+def _needs_conversion(data_type: DataType) -> bool:
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.DateType | T.TimestampType | T.DecimalType | T.DoubleType | T.FloatType):
+        return True
+    if isinstance(data_type, T.ArrayType):
+        return _needs_conversion(data_type.elementType)
+    if isinstance(data_type, T.StructType):
+        return any(_needs_conversion(f.dataType) for f in data_type.fields)
+    return False
+
+
+def document_id(view: ServingView) -> Column:
+    """``view_type:key1:key2...``; a null key part is empty, so every part keeps its position."""
+    from pyspark.sql import functions as F
+
+    # concat_ws alone would skip nulls and shift later parts: (year null, month 5) must not equal (5, null).
+    parts = [F.coalesce(F.col(column).cast("string"), F.lit("")) for column in view.key]
+    return F.concat_ws(":", F.lit(view.view_type), *parts)
+
+
+def require_columns(df: DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [column for column in columns if column not in df.columns]
+    if missing:
+        raise GoldSchemaError(f"{what} lacks documented columns {missing}; it has {sorted(df.columns)}")
+
+
+def to_documents(gold: DataFrame, view: ServingView) -> DataFrame:
+    """Gold rows -> document columns: ``_id``, the common fields, then the view's fields at top level."""
+    from pyspark.sql import functions as F
+
+    require_columns(gold, [*view.fields, *view.key, "batch_run_id", "computed_at"], f"gold/{view.gold_view}")
+    types = {f.name: f.dataType for f in gold.schema.fields}
+    return gold.select(
+        document_id(view).alias("_id"),
+        F.lit(view.view_type).alias("view_type"),
+        F.col("batch_run_id").cast("string").alias("batch_run_id"),
+        bson_value(F.col("computed_at"), types["computed_at"]).alias("computed_at"),
+        F.lit(DATA_FRESHNESS).alias("data_freshness"),
+        F.lit(UPDATE_FREQUENCY).alias("update_frequency"),
+        *(bson_value(F.col(column), types[column]).alias(view.document_field(column)) for column in view.fields),
+    )
+
+
+# --------------------------------------------------------------------------------------------- validate
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    documents: int
+    distinct_ids: int
+    other_runs: int
+    missing_computed_at: int
+
+
+def check_documents(views: Mapping[str, DataFrame], batch_run_id: str) -> dict[str, DocumentCheck]:
+    """The counts the validation needs, per view type, from one aggregate job over every view's documents.
+
+    Only these few numbers per view leave the executors; one job instead of one per view because each Spark
+    job has a fixed cost that dwarfs the work on views of this size.
+    """
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    if not views:
+        return {}
+    keys = [
+        documents.select(F.lit(view_type).alias("view_type"), "_id", "batch_run_id", "computed_at")
+        for view_type, documents in views.items()
+    ]
+    rows = (
+        reduce(lambda left, right: left.unionByName(right), keys)
+        .groupBy("view_type")
+        .agg(
+            F.count(F.lit(1)).alias("documents"),
+            F.countDistinct("_id").alias("distinct_ids"),
+            F.count(F.when(F.col("batch_run_id").isNull() | (F.col("batch_run_id") != batch_run_id), 1)).alias(
+                "other_runs"
+            ),
+            F.count(F.when(F.col("computed_at").isNull(), 1)).alias("missing_computed_at"),
+        )
+        .collect()
+    )
+    found = {
+        row["view_type"]: DocumentCheck(
+            documents=int(row["documents"]),
+            distinct_ids=int(row["distinct_ids"]),
+            other_runs=int(row["other_runs"]),
+            missing_computed_at=int(row["missing_computed_at"]),
+        )
+        for row in rows
+    }
+    # A view with no rows has no group: it has zero documents.
+    return {view_type: found.get(view_type, DocumentCheck(0, 0, 0, 0)) for view_type in views}
+
+
+def validate(check: DocumentCheck, view: ServingView, batch_run_id: str) -> None:
+    """Raises before anything is written when the documents would collapse or mix runs."""
+    problems = []
+    if check.distinct_ids != check.documents:
+        # Two rows with one _id would silently overwrite each other: the Gold view is not unique by its key.
+        problems.append(
+            f"{check.documents - check.distinct_ids} documents share an _id (key {list(view.key)} is not unique)"
+        )
+    if check.other_runs:
+        problems.append(f"{check.other_runs} documents do not belong to {batch_run_id}")
+    if check.missing_computed_at:
+        problems.append(f"{check.missing_computed_at} documents have no computed_at")
+    if problems:
+        raise DocumentValidationError(f"{view.view_type} from gold/{view.gold_view}: " + "; ".join(problems))
+
+
+# ------------------------------------------------------------------------------------------------- load
+
+
+def write_partitions(documents: int, batch_size: int, parallelism: int) -> int:
+    """Writers for a view: one per core, but never more than there are chunks to send."""
+    return max(1, min(parallelism, math.ceil(documents / batch_size)))
+
+
+def load_documents(
+    documents: DataFrame,
+    count: int,
+    target: serving.MongoTarget,
+    view_type: str,
+    on_chunk: serving.ChunkCallback | None = None,
+) -> int:
+    """Replace-upserts the documents from the executors; returns how many MongoDB acknowledged."""
+    spark = documents.sparkSession
+    writers = write_partitions(count, target.batch_size, spark.sparkContext.defaultParallelism)
+    current = documents.rdd.getNumPartitions()
+    if current < writers:
+        documents = documents.repartition(writers)
+    elif current > 2 * writers:
+        # Many small partitions would each open a connection for a handful of documents.
+        documents = documents.coalesce(writers)
+    written = spark.sparkContext.accumulator(0)
+    documents.foreachPartition(
+        functools.partial(
+            serving.write_documents, target=target, view_type=view_type, written=written, on_chunk=on_chunk
+        )
+    )
+    return int(written.value)
+
+
+# ------------------------------------------------------------------------------------------------- job
+
+
+@dataclass
+class _Prepared:
+    """A view on its way to MongoDB: its documents (None when Gold reports it empty) and their count."""
+
+    view: ServingView
+    documents: DataFrame | None
+    count: int = 0
+
+
+@dataclass
+class _Progress:
+    """What the export has done so far, for the run record also when it fails."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    superseded: dict[str, str] = field(default_factory=dict)
+
+    def outcome(self) -> dict[str, Any]:
+        return {
+            "counts": dict(self.counts),
+            "stale_removed": dict(self.removed),
+            "superseded": dict(self.superseded),
+            "total_documents": sum(self.counts.values()),
+        }
+
+
+def export_run(
+    spark: SparkSession,
+    paths: LakePaths,
+    target: serving.MongoTarget,
+    hour: LogicalHour,
+    views: Sequence[ServingView] = SERVING_VIEWS,
+    *,
+    force: bool = False,
+    on_chunk: serving.ChunkCallback | None = None,
+) -> dict[str, Any]:
+    """Exports the Gold views of ``hour`` to ``target``; returns the ``batch_runs`` record written.
+
+    ``force`` exports views whose served documents come from a later run (a deliberate rollback).
+    ``on_chunk`` is called on the executors after each acknowledged chunk (a test seam).
+    """
+    batch_run_id = hour.batch_run_id
+    time_zone = spark.conf.get("spark.sql.session.timeZone")
+    if time_zone != "UTC":
+        # Timestamps become BSON dates through UTC wall-clock values; any other session zone would shift them.
+        raise ExportError(f"the export needs spark.sql.session.timeZone=UTC, the session has {time_zone}")
+    metrics = JobMetrics(JOB, batch_run_id, log)
+    started = time.monotonic()
+    progress = _Progress()
+    client = serving.connect(target)
+    try:
+        db = client[target.database]
+        layers = read_layer_records(LakeFS(spark), paths, batch_run_id)
+        record = serving.begin_run(
+            db,
+            batch_run_id,
+            logical_hour=hour.start,
+            view_types=[view.view_type for view in views],
+            layers=layers,
+            started_at=serving.utc_now(),
+        )
+        try:
+            with metrics.stage("extract"):
+                prepared = _extract(spark, paths, db, views, batch_run_id, layers.get("gold"), force, progress)
+            with metrics.stage("transform_validate"):
+                _transform_validate(prepared, batch_run_id, metrics)
+            for item in prepared:
+                with metrics.stage(f"load_{item.view.view_type}"):
+                    _load(db, item, target, batch_run_id, on_chunk, progress)
+            with metrics.stage("indexes"):
+                serving.update_serving_indexes(db)
+        except Exception as exc:
+            _record_failure(db, record, exc, target, started, progress, metrics)
+            raise
+        status = "complete" if progress.counts or not progress.superseded else "superseded"
+        record = serving.finish_run(
+            db,
+            record,
+            status=status,
+            finished_at=serving.utc_now(),
+            duration_seconds=round(time.monotonic() - started, 3),
+            export=metrics.summary(),
+            **progress.outcome(),
+        )
+        log.info(
+            "export %s %s: %d documents to %s/%s.%s (%s), %.1f s",
+            batch_run_id,
+            status,
+            record["total_documents"],
+            target.host,
+            target.database,
+            serving.BATCH_VIEWS,
+            ", ".join(f"{view_type} {n}" for view_type, n in progress.counts.items()) or "nothing written",
+            record["duration_seconds"],
+        )
+        return record
+    finally:
+        client.close()
+
+
+def _extract(
+    spark: SparkSession,
+    paths: LakePaths,
+    db: Any,
+    views: Sequence[ServingView],
+    batch_run_id: str,
+    gold_record: Mapping[str, Any] | None,
+    force: bool,
+    progress: _Progress,
+) -> list[_Prepared]:
+    """The Gold rows of every view to export; views already served from a later run are left out."""
+    prepared = []
+    for view in views:
+        newer = None if force else serving.newer_run(db, view.view_type, batch_run_id)
+        if newer is not None:
+            progress.superseded[view.view_type] = newer
+            log.warning(
+                "%s: served documents come from the later run %s; %s left as is (--force replaces them)",
+                view.view_type,
+                newer,
+                batch_run_id,
+            )
+            continue
+        gold = read_gold(spark, paths, view, batch_run_id)
+        if gold is None and not confirmed_empty(gold_record, view):
+            raise ExportError(
+                f"gold/{view.gold_view} has no data for {batch_run_id} under {paths.gold(view.gold_view)} and the "
+                f"run's Gold record does not report it empty: run the Gold job for this hour first"
+            )
+        prepared.append(_Prepared(view, gold))
+    return prepared
+
+
+def _transform_validate(prepared: Sequence[_Prepared], batch_run_id: str, metrics: JobMetrics) -> None:
+    """Turns every view into documents and validates them all before the first write."""
+    for item in prepared:
+        if item.documents is None:
+            log.warning("%s: the Gold record reports no rows for %s", item.view.view_type, batch_run_id)
+        else:
+            # No cache: validation reads only _id, batch_run_id and computed_at (columns are pruned), and caching
+            # every view costs more than reading its Parquet a second time.
+            item.documents = to_documents(item.documents, item.view)
+    checks = check_documents(
+        {item.view.view_type: item.documents for item in prepared if item.documents is not None}, batch_run_id
+    )
+    for item in prepared:
+        if item.documents is not None:
+            validate(checks[item.view.view_type], item.view, batch_run_id)
+            item.count = metrics.count(item.view.view_type, checks[item.view.view_type].documents)
+
+
+def _load(
+    db: Any,
+    item: _Prepared,
+    target: serving.MongoTarget,
+    batch_run_id: str,
+    on_chunk: serving.ChunkCallback | None,
+    progress: _Progress,
+) -> None:
+    """Writes one view's documents, checks MongoDB acknowledged them all, then removes its older documents."""
+    view_type = item.view.view_type
+    written = 0
+    if item.documents is not None and item.count:
+        written = load_documents(item.documents, item.count, target, view_type, on_chunk)
+    if written != item.count:
+        raise serving.ServingWriteError(
+            f"{view_type}: MongoDB at {target.host} acknowledged {written} of {item.count} documents"
+        )
+    progress.counts[view_type] = written
+    # Only now, with every document of this run in place, may the older ones go.
+    progress.removed[view_type] = serving.delete_stale(db, view_type, batch_run_id)
+    log.info("%s: %d documents written, %d of older runs removed", view_type, written, progress.removed[view_type])
+
+
+def _error_summary(exc: BaseException, uri: str, limit: int = 1000) -> str:
+    """The error for the run record, without credentials.
+
+    An executor failure reaches the driver as a Java error whose message is a long JVM stack with the Python
+    traceback inside; the record keeps the Python exception line, which says what went wrong (the whole trace
+    is in the job's log).
+    """
+    message = serving.redact(str(exc), uri)
+    cause = _python_exception_line(message)
+    summary = f"{type(exc).__name__}: {cause or message}"
+    return summary if len(summary) <= limit else summary[: limit - 3] + "..."
+
+
+def _python_exception_line(message: str) -> str | None:
+    """The last exception line of the Python tracebacks in ``message`` (the first unindented line after one)."""
+    found = None
+    in_traceback = False
+    for line in message.splitlines():
+        if "Traceback (most recent call last)" in line:
+            in_traceback = True
+        elif in_traceback and line and not line.startswith((" ", "\t")):
+            found = line.strip()
+            in_traceback = False
+    return found
+
+
+def _record_failure(
+    db: Any,
+    record: dict[str, Any],
+    exc: BaseException,
+    target: serving.MongoTarget,
+    started: float,
+    progress: _Progress,
+    metrics: JobMetrics,
+) -> None:
+    from pymongo.errors import PyMongoError
+
+    try:
+        serving.finish_run(
+            db,
+            record,
+            status="failed",
+            finished_at=serving.utc_now(),
+            duration_seconds=round(time.monotonic() - started, 3),
+            export=metrics.summary(),
+            error=_error_summary(exc, target.uri),
+            **progress.outcome(),
+        )
+    except PyMongoError as record_error:
+        # The original failure matters more than its record: log this one and let the original propagate.
+        log.warning("could not record the failed run in batch_runs: %s", type(record_error).__name__)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    names = [view.view_type for view in SERVING_VIEWS]
+    parser = argparse.ArgumentParser(prog="python -m batch_views.export_to_mongo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--logical-date",
+        required=True,
+        help="Airflow's data_interval_end (ISO-8601) or a batch_run_id such as batch_2025_11_09_10",
+    )
+    parser.add_argument(
+        "--views",
+        nargs="+",
+        default=names,
+        metavar="VIEW",
+        help=f"view types or Gold view names (space- or comma-separated), default all: {', '.join(names)}",
+    )
+    parser.add_argument("--batch-size", type=int, help="documents per bulk write (default MONGO_EXPORT_BATCH_SIZE)")
+    parser.add_argument(
+        "--force", action="store_true", help="also replace views whose served documents come from a later run"
+    )
+    args = parser.parse_args(argv)
+    requested = {name for value in args.views for name in value.split(",") if name}
+    unknown = sorted(requested - set(VIEWS_BY_NAME))
+    if unknown:
+        parser.error(f"unknown views {unknown}; expected some of {names} (or their Gold names)")
+    if args.batch_size is not None and args.batch_size < 1:
+        parser.error("--batch-size must be at least 1")
+    chosen = {VIEWS_BY_NAME[name].view_type for name in requested}
+    args.views = [view for view in SERVING_VIEWS if view.view_type in chosen]
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    hour = LogicalHour.parse(args.logical_date)
+    configure_logging(JOB, hour.batch_run_id)
+
+    from config.settings import get_settings
+    from spark_jobs.utils.spark_session import build_spark_session
+
+    settings = get_settings()
+    target = serving.MongoTarget.from_settings(settings, args.batch_size)
+    try:
+        # Fail fast, before a Spark session is built, when the server is not there.
+        serving.connect(target).close()
+    except serving.ServingError as exc:
+        log.error("%s", exc)
+        return 1
+    spark = build_spark_session(settings, f"{JOB}_{hour.batch_run_id}")
+    try:
+        export_run(spark, LakePaths(settings.lake_root), target, hour, args.views, force=args.force)
+    except (serving.ServingError, ExportError) as exc:
+        log.error("%s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Benchmark of the serving export: N documents from Gold Parquet into nx-27017, in documents per second.
+
+    python scripts/bench_export.py [--documents 50000] [--batch-size 1000] [--json bench/results/export.json]
+
+Starts its own nx-27017 on a free port and a temporary lake, writes one Gold ``trending_scores`` run of N rows
+(movies x the 7d/30d/90d windows), then times ``export_run`` (read Gold, build and validate the documents,
+replace-upsert them from the executors, remove stale documents, indexes, run record) three times:
+
+- ``first``: into an empty database (every replace-upsert inserts);
+- ``again``: the same run again (every document replaced by an identical one);
+- ``next``: the next run (every document replaced, then the stale-removal pass) - the steady state of a schedule.
+
+The SparkSession is built before the clock starts; its start-up is reported separately. The target is the issue's:
+50,000 documents in at most 15 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from batch_views import GOLD_VIEWS, serving  # noqa: E402
+from batch_views.export_to_mongo import VIEWS_BY_NAME, export_run  # noqa: E402
+from master_dataset.partitioning import LogicalHour  # noqa: E402
+from spark_jobs.utils.lake import LakePaths  # noqa: E402
+
+TARGET_DOCUMENTS = 50_000
+TARGET_SECONDS = 15.0
+WINDOWS = (("7d", 7), ("30d", 30), ("90d", 90))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_trending_gold(spark: Any, paths: LakePaths, hour: LogicalHour, documents: int) -> None:
+    """One run of gold/trending_scores with ``documents`` rows, built by Spark (nothing passes the driver)."""
+    from pyspark.sql import functions as F
+
+    movies = -(-documents // len(WINDOWS))
+    windows = spark.createDataFrame(list(WINDOWS), "window string, window_days int")
+    rows = (
+        spark.range(movies)
+        .crossJoin(windows)
+        .limit(documents)
+        .select(
+            F.col("id").cast("int").alias("movie_id"),
+            F.concat(F.lit("Movie "), F.col("id").cast("string")).alias("title"),
+            "window",
+            "window_days",
+            (F.col("id") % 30 + 1).cast("int").alias("observations"),
+            (F.col("id") % 1000 / 7.0).alias("popularity_now"),
+            (F.col("id") % 900 / 7.0).alias("popularity_avg"),
+            ((F.col("id") % 200 - 100) / 13.0).alias("velocity"),
+            (F.col("id") * 7919 % 10000 / 100.0).alias("trend_score"),
+            F.lit(hour.start.date()).alias("computed_date"),
+            F.lit(hour.start.year).alias("year"),
+            F.lit(hour.start.month).alias("month"),
+            F.lit(hour.batch_run_id).alias("batch_run_id"),
+            F.lit(hour.start).cast("timestamp").alias("computed_at"),
+        )
+    )
+    view = GOLD_VIEWS["trending_scores"]
+    rows.write.mode("append").partitionBy(*view.partition_columns).parquet(paths.gold(view.name))
+
+
+def run(documents: int, batch_size: int) -> dict[str, Any]:
+    from pymongo import MongoClient
+
+    from config.settings import load_settings
+    from local_stack import processes
+    from local_stack.services import mongo_service
+    from spark_jobs.utils.spark_session import build_spark_session
+
+    work = Path(tempfile.mkdtemp(prefix="bench_export_"))
+    paths = LakePaths((work / "lake").as_uri())
+    service = mongo_service(work / "run", work / "mongo", free_port())
+    processes.start(service)
+    try:
+        processes.wait_healthy(service)
+        uri = f"mongodb://127.0.0.1:{service.ports[0]}/moviedb"
+        settings = load_settings(_env_file=None)
+        started = time.monotonic()
+        spark = build_spark_session(settings, "bench_export", extra_conf={"spark.ui.enabled": "false"})
+        session_seconds = time.monotonic() - started
+        first_hour = LogicalHour(datetime(2025, 11, 9, 10, tzinfo=UTC))
+        next_hour = LogicalHour(datetime(2025, 11, 9, 14, tzinfo=UTC))
+        for hour in (first_hour, next_hour):
+            write_trending_gold(spark, paths, hour, documents)
+        target = serving.MongoTarget(uri=uri, database="moviedb", batch_size=batch_size)
+        results = []
+        for label, hour in (("first", first_hour), ("again", first_hour), ("next", next_hour)):
+            started = time.monotonic()
+            record = export_run(spark, paths, target, hour, [VIEWS_BY_NAME["trending_movies"]])
+            seconds = time.monotonic() - started
+            with MongoClient(uri) as client:
+                served = client.moviedb.batch_views.count_documents({"batch_run_id": hour.batch_run_id})
+            if served != documents:
+                raise RuntimeError(f"{label}: {served} documents served, {documents} expected")
+            results.append(
+                {
+                    "run": label,
+                    "batch_run_id": hour.batch_run_id,
+                    "documents": documents,
+                    "seconds": round(seconds, 2),
+                    "documents_per_second": round(documents / seconds),
+                    "stages": record["export"]["stages"],
+                    "stale_removed": record["stale_removed"],
+                }
+            )
+        spark.stop()
+        return {
+            "documents": documents,
+            "batch_size": batch_size,
+            "spark_master": settings.spark_master_url,
+            "session_start_seconds": round(session_seconds, 2),
+            "runs": results,
+        }
+    finally:
+        processes.stop(service)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=TARGET_DOCUMENTS)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--json", type=Path, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    report = run(args.documents, args.batch_size)
+    budget = TARGET_SECONDS * args.documents / TARGET_DOCUMENTS
+    print(
+        f"export of {report['documents']} documents to nx-27017 (batch size {report['batch_size']}, "
+        f"{report['spark_master']}; SparkSession start {report['session_start_seconds']} s, not counted)"
+    )
+    for result in report["runs"]:
+        verdict = "within" if result["seconds"] <= budget else "OVER"
+        stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result["stages"].items())
+        print(
+            f"  {result['run']:<6} {result['seconds']:7.2f} s  {result['documents_per_second']:>7} docs/s  "
+            f"{verdict} the {budget:.0f} s target  ({stages})"
+        )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
