@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         stack = EmbeddedStack(get_settings())
         return COMMANDS[options.command](stack, options.args)
@@ -163,7 +164,16 @@ def airflow(stack: EmbeddedStack, args: list[str]) -> int:
     return 0
 
 
+def demo(_stack: EmbeddedStack, args: list[str]) -> int:
+    from local_stack.demo import main as run_demo
+
+    parser = argparse.ArgumentParser(prog="make demo")
+    parser.add_argument("--runs", type=int, default=2, help="logical hours of history (4 hours apart)")
+    return run_demo(parser.parse_args(args).runs)
+
+
 COMMANDS = {
+    "demo": demo,
     "trigger-dag": trigger_dag,
     "backfill": backfill,
     "up": up,

@@ -15,6 +15,7 @@ from common.defaults import LOGICAL_HOUR, TMDB_POOL, spark_task
 
 BRONZE_JOB = "spark_jobs/bronze/run.py"
 SILVER_JOB = "spark_jobs/silver/run.py"
+SILVER_CHECKS_JOB = "spark_jobs/silver/checks.py"
 GOLD_JOB = "spark_jobs/gold/run.py"
 EXPORT_JOB = "batch_views/export_to_mongo.py"
 
@@ -57,7 +58,7 @@ def transform_stage() -> tuple[object, object]:
         mode="reschedule",
     )
     bronze_to_silver = spark_task("bronze_to_silver", SILVER_JOB)
-    data_quality_checks = spark_task("data_quality_checks", SILVER_JOB, "--check-only")
+    data_quality_checks = spark_task("data_quality_checks", SILVER_CHECKS_JOB)
     wait_for_bronze >> bronze_to_silver >> data_quality_checks
     return wait_for_bronze, data_quality_checks
 

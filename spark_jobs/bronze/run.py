@@ -349,8 +349,13 @@ def _print_summary(results: dict[str, Any]) -> None:
     record = results.get("update-metadata")
     if record is None:
         for step, summary in results.items():
-            client = summary["client"]
-            print(f"{step}: {summary['rows']} rows, {client['requests']} requests, {len(summary['failures'])} failed")
+            if "client" in summary:
+                client = summary["client"]
+                print(
+                    f"{step}: {summary['rows']} rows, {client['requests']} requests, {len(summary['failures'])} failed"
+                )
+            else:
+                print(f"{step}: {json.dumps(summary, default=str)[:500]}")
         return
     print(f"{record['batch_run_id']} ({record['mode']}): {record['status']} in {record['duration_seconds']:.1f} s")
     print(

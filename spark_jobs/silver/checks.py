@@ -1,0 +1,123 @@
+"""`data_quality_checks`: the silver suites on what Silver published, then the transform stage's record.
+
+    python -m spark_jobs.silver.checks --logical-date D
+
+The silver job already validated its output before publishing it (write, audit, publish). This task checks
+the published datasets as readers see them, with the same suites, writes their Data Docs under
+`quality/silver_<dataset>_published/batch_run_id=`, and records the transform stage in `moviedb.batch_runs`
+(rows in and out, quarantined, expectations, duration), which the aggregation waits for. A failed critical
+expectation, or a silver run that did not publish, fails the task and records nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.logging_utils import configure_logging
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_STATUSES = ("published", "up_to_date")
+
+
+def silver_run_record(lake: LakeFS, paths: LakePaths, batch_run_id: str) -> dict[str, Any]:
+    path = f"{paths.metadata('silver_runs', batch_run_id)}/run.json"
+    if not lake.exists(path):
+        raise RuntimeError(f"no silver run record for {batch_run_id} at {path}: run bronze_to_silver first")
+    return json.loads(lake.read_text(path))
+
+
+def stage_summary(record: dict[str, Any], checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the run summary shows of the transform: rows in and out, quarantined, expectations, duration."""
+    counts = record.get("counts") or {}
+    return {
+        "mode": record.get("mode"),
+        "status": record.get("status"),
+        "duration_seconds": record.get("duration_seconds"),
+        "rows_in": {
+            "bronze movie rows": counts.get("bronze_movie_rows", 0),
+            "review pages": counts.get("bronze_review_pages", 0),
+        },
+        "rows_out": {"movies": counts.get("movies_out", 0), "reviews": counts.get("reviews_out", 0)},
+        "quarantined": counts.get("quarantined_silver_movies", 0) + counts.get("quarantined_silver_reviews", 0),
+        "expectations": {
+            check["suite"]: {"passed": check["passed"], "evaluated": check["evaluated"]} for check in checks
+        },
+    }
+
+
+def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) -> dict[str, Any]:
+    from batch_views.serving import MongoTarget, connect, record_stage
+    from ge_expectations import batch_layer_suite as suites
+    from spark_jobs.silver.run import SILVER_DATASETS
+
+    paths, lake = LakePaths(settings.lake_root), LakeFS(spark)
+    batch_run_id = hour.batch_run_id
+    record = silver_run_record(lake, paths, batch_run_id)
+    if record.get("status") not in PUBLISHED_STATUSES:
+        raise RuntimeError(f"silver run {batch_run_id} ended {record.get('status')!r}: nothing to check")
+    suite_of = {
+        "movies": suites.silver_movies_suite,
+        "reviews": suites.silver_reviews_suite,
+        "movie_observations": suites.silver_observations_suite,
+    }
+    checks = []
+    for dataset, (schema, _) in SILVER_DATASETS.items():
+        if not lake.exists(paths.silver(dataset)):
+            raise RuntimeError(f"silver/{dataset} is not published at {paths.silver(dataset)}")
+        suite_name = f"silver_{dataset}_published"
+        report = suites.validate(
+            spark.read.schema(schema).parquet(paths.silver(dataset)),
+            suite_name,
+            suite_of[dataset](schema.fieldNames(), 1),
+            batch_run_id=batch_run_id,
+            quality_path=paths.quality(suite_name, batch_run_id),
+            lake_fs=lake,
+            dataset=paths.silver(dataset),
+        )
+        report.raise_for_critical()
+        checks.append(report.summary())
+    summary = stage_summary(record, checks)
+    target = MongoTarget.from_settings(settings)
+    with connect(target) as client:
+        record_stage(client[target.database], batch_run_id, "transform", "success", summary)
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from config.settings import get_settings
+    from ge_expectations.batch_layer_suite import DataQualityError
+    from spark_jobs.utils.spark_session import build_spark_session
+
+    parser = argparse.ArgumentParser(prog="python -m spark_jobs.silver.checks", description=__doc__.splitlines()[0])
+    parser.add_argument("--logical-date", required=True)
+    args = parser.parse_args(argv)
+    hour = LogicalHour.parse(args.logical_date)
+    configure_logging("silver_checks", hour.batch_run_id)
+    settings = get_settings()
+    spark = build_spark_session(settings, f"silver_checks_{hour.batch_run_id}")
+    try:
+        summary = check_published(spark, settings, hour)
+    except (DataQualityError, RuntimeError) as error:
+        log.error("data quality checks failed: %s", error)
+        return 1
+    finally:
+        spark.stop()
+    log.info("transform of %s recorded: %s", hour.batch_run_id, json.dumps(summary, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
