@@ -1,0 +1,286 @@
+"""Benchmark of the Gold job on synthetic Silver: 20,000 movies, 90 days of observations (about 650,000).
+
+    python scripts/bench_gold.py [--lake-root file:///tmp/bench-lake] [--keep] [--output bench/results/gold.json]
+
+Generates Silver with Spark (no Python loops: the data never passes through the driver) in the Silver layout of
+spark_jobs/README.md, then times one run of every Gold view for the logical hour, and prints the wall time of
+the run and of each stage. Generation is deterministic (hash-based), so runs are comparable.
+
+Shape of the synthetic Silver:
+- movies: released 1970..2025, 1-3 of the 19 TMDB genres, 12 cast members drawn with a skew from 50,000 people
+  (a few stars appear in many movies, as in TMDB), 40 % unknown budgets and 50 % unknown revenues.
+- movie_observations: every 4 hours over 90 days (540 runs) a ranked list of 1,200 movies, as the ingestion sees
+  popular/top_rated/now_playing/discover; each list slot follows one movie for six days, then another. Popularity
+  drifts linearly per movie with noise, so velocities are spread.
+- reviews: five per movie over two years with scores and labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from pyspark.sql import Column, DataFrame, SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+from config.settings import load_settings  # noqa: E402
+from master_dataset.partitioning import LogicalHour  # noqa: E402
+from spark_jobs.gold.run import SPARK_CONF, run_gold  # noqa: E402
+from spark_jobs.silver.schemas import MOVIE_OBSERVATIONS, SILVER_MOVIES, SILVER_REVIEWS, conform  # noqa: E402
+from spark_jobs.utils.lake import LakeFS, LakePaths  # noqa: E402
+from spark_jobs.utils.logging_utils import configure_logging  # noqa: E402
+from spark_jobs.utils.spark_session import build_spark_session  # noqa: E402
+
+log = logging.getLogger("bench_gold")
+
+GENRES = [
+    "Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Family", "Fantasy", "History",
+    "Horror", "Music", "Mystery", "Romance", "Science Fiction", "TV Movie", "Thriller", "War", "Western",
+]  # fmt: skip
+
+
+def uniform(*columns: Column | str) -> Column:
+    """A deterministic pseudo-random number in [0, 1) from the hash of ``columns``."""
+    return F.pmod(F.xxhash64(*columns), F.lit(1_000_003)) / 1_000_003.0
+
+
+def synthetic_movies(spark: SparkSession, movies: int, people: int, cast_size: int, hour: LogicalHour) -> DataFrame:
+    genre_names = F.array(*(F.lit(name) for name in GENRES))
+    base = spark.range(1, movies + 1).select(F.col("id").cast("int").alias("movie_id"))
+    release = F.date_add(
+        F.lit("1970-01-01").cast("date"), (uniform("movie_id", F.lit("released")) * 20_000).cast("int")
+    )
+    genres = F.array_distinct(
+        F.transform(
+            F.sequence(F.lit(0), (uniform("movie_id", F.lit("genres")) * 3).cast("int")),
+            lambda k: F.element_at(
+                genre_names, (F.pmod(F.xxhash64("movie_id", k), F.lit(len(GENRES))) + 1).cast("int")
+            ),
+        )
+    )
+    # Squaring a uniform draw skews it towards small ids: a few people play in many movies.
+    cast = F.transform(
+        F.sequence(F.lit(0), F.lit(cast_size - 1)),
+        lambda k: F.struct(
+            (F.floor(F.pow(uniform("movie_id", k, F.lit("cast")), 2) * people) + 1).cast("int").alias("id"),
+            F.concat(F.lit("Person "), (F.floor(F.pow(uniform("movie_id", k, F.lit("cast")), 2) * people) + 1)).alias(
+                "name"
+            ),
+            F.lit("role").alias("character"),
+            k.alias("order"),
+        ),
+    )
+    sentiment = uniform("movie_id", F.lit("sentiment")) * 2 - 1
+    at = F.lit(hour.start).cast("timestamp")
+    df = base.select(
+        "movie_id",
+        F.concat(F.lit("Movie "), F.col("movie_id")).alias("title"),
+        F.lit("en").alias("original_language"),
+        F.when(uniform("movie_id", F.lit("undated")) > 0.02, release).alias("release_date"),
+        genres.alias("genres"),
+        F.element_at(genres, 1).alias("primary_genre"),
+        F.round(uniform("movie_id", F.lit("rating")) * 10, 1).alias("vote_average"),
+        F.floor(F.pow(uniform("movie_id", F.lit("votes")), 3) * 20_000).cast("int").alias("vote_count"),
+        F.round(F.exp(uniform("movie_id", F.lit("popularity")) * 7), 3).alias("popularity"),
+        F.when(uniform("movie_id", F.lit("budget")) > 0.4, (uniform("movie_id", F.lit("b")) * 2e8).cast("long")).alias(
+            "budget"
+        ),
+        F.when(uniform("movie_id", F.lit("revenue")) > 0.5, (uniform("movie_id", F.lit("r")) * 8e8).cast("long")).alias(
+            "revenue"
+        ),
+        (F.lit(80) + uniform("movie_id", F.lit("runtime")) * 80).cast("int").alias("runtime"),
+        cast.alias("cast"),
+        F.array().alias("crew"),
+        F.array().alias("keywords"),
+        F.array().alias("production_companies"),
+        F.lit(5).alias("review_count"),
+        sentiment.alias("sentiment_score"),
+        F.when(sentiment >= 0.05, "positive")
+        .when(sentiment <= -0.05, "negative")
+        .otherwise("neutral")
+        .alias("sentiment_label"),
+        F.lit("OK").alias("quality_flag"),
+        F.array().alias("quality_reasons"),
+        at.alias("details_fetched_at"),
+        at.alias("last_observed_at"),
+        F.lit(hour.batch_run_id).alias("batch_run_id"),
+        at.alias("processed_timestamp"),
+    )
+    return df.select(
+        "*",
+        F.year("release_date").alias("year"),
+        F.month("release_date").alias("month"),
+        F.coalesce(F.regexp_replace(F.lower("primary_genre"), "[^a-z0-9]+", "_"), F.lit("unknown")).alias("genre"),
+    )
+
+
+def synthetic_observations(
+    spark: SparkSession, movies: int, days: int, runs_per_day: int, list_size: int, hour: LogicalHour
+) -> DataFrame:
+    runs = days * runs_per_day
+    step_hours = 24 // runs_per_day
+    slots = spark.range(runs * list_size).select(
+        (F.col("id") / list_size).cast("int").alias("run"), (F.col("id") % list_size).cast("int").alias("slot")
+    )
+    # A slot follows one movie for six days, then another.
+    span = (F.col("run") / (6 * runs_per_day)).cast("int")
+    observed = slots.select(
+        "run",
+        (F.pmod(F.xxhash64("slot", span), F.lit(movies)) + 1).cast("int").alias("movie_id"),
+        (F.col("slot") + 1).alias("list_rank"),
+    ).dropDuplicates(["movie_id", "run"])
+    day = F.col("run") / runs_per_day
+    base = F.exp(uniform("movie_id", F.lit("popularity")) * 7)
+    drift = (uniform("movie_id", F.lit("drift")) - 0.5) * 0.04
+    noise = (uniform("movie_id", "run", F.lit("noise")) - 0.5) * 0.05
+    observed_at = F.lit(hour.start).cast("timestamp") - F.make_dt_interval(
+        hours=(F.lit(runs - 1) - F.col("run")) * step_hours
+    )
+    return observed.select(
+        "movie_id",
+        observed_at.alias("observed_at"),
+        F.round(base * (1 + drift * day + noise), 3).alias("popularity"),
+        F.floor(F.pow(uniform("movie_id", F.lit("votes")), 3) * 20_000 + day).cast("int").alias("vote_count"),
+        F.round(uniform("movie_id", F.lit("rating")) * 10, 1).alias("vote_average"),
+        F.element_at(F.array(*(F.lit(x) for x in ("popular", "top_rated", "now_playing", "discover"))),
+                     (F.pmod(F.col("list_rank"), F.lit(4)) + 1).cast("int")).alias("source_list"),
+        "list_rank",
+        F.lit("bench").alias("batch_run_id"),
+        F.to_date(observed_at).alias("observed_date"),
+    )  # fmt: skip
+
+
+def synthetic_reviews(movies: DataFrame, per_movie: int, hour: LogicalHour) -> DataFrame:
+    reviews = movies.select(
+        "movie_id", "year", "month", "genre", F.explode(F.sequence(F.lit(1), F.lit(per_movie))).alias("k")
+    )
+    score = uniform("movie_id", "k", F.lit("review")) * 2 - 1
+    return reviews.select(
+        F.concat_ws("-", F.lit("review"), "movie_id", "k").alias("review_id"),
+        "movie_id",
+        F.lit("someone").alias("author"),
+        F.round(uniform("movie_id", "k", F.lit("stars")) * 10, 1).alias("rating"),
+        (
+            F.lit(hour.start).cast("timestamp")
+            - F.make_dt_interval(hours=(uniform("movie_id", "k", F.lit("written")) * 730 * 24).cast("int"))
+        ).alias("created_at"),
+        F.lit("text").alias("content"),
+        score.alias("sentiment_score"),
+        F.when(score >= 0.05, "positive")
+        .when(score <= -0.05, "negative")
+        .otherwise("neutral")
+        .alias("sentiment_label"),
+        F.lit("bench").alias("batch_run_id"),
+        F.lit(hour.start).cast("timestamp").alias("processed_timestamp"),
+        "year",
+        "month",
+        "genre",
+    )
+
+
+def write_silver(spark: SparkSession, paths: LakePaths, args: argparse.Namespace, hour: LogicalHour) -> dict[str, int]:
+    movies = conform(synthetic_movies(spark, args.movies, args.people, args.cast_size, hour), SILVER_MOVIES)
+    # Repartitioning by the partition columns writes one file per Silver folder, as Silver itself does.
+    movies.repartition("year", "month", "genre").write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
+        paths.silver("movies")
+    )
+    movies = spark.read.parquet(paths.silver("movies"))
+    reviews = conform(synthetic_reviews(movies, args.reviews_per_movie, hour), SILVER_REVIEWS)
+    reviews.repartition("year", "month", "genre").write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
+        paths.silver("reviews")
+    )
+    observations = conform(
+        synthetic_observations(spark, args.movies, args.days, args.runs_per_day, args.list_size, hour),
+        MOVIE_OBSERVATIONS,
+    )
+    observations.repartition("observed_date").write.mode("overwrite").partitionBy("observed_date").parquet(
+        paths.silver("movie_observations")
+    )
+    return {
+        dataset: spark.read.parquet(paths.silver(dataset)).count()
+        for dataset in ("movies", "reviews", "movie_observations")
+    }
+
+
+def spark_cpu_seconds() -> float:
+    """CPU time (user + system) used so far by this process and the Spark JVM it started.
+
+    Wall time depends on what else runs on the machine; CPU time does not, so the report gives both.
+    """
+    processes = [psutil.Process(), *psutil.Process().children(recursive=True)]
+    return sum(sum(process.cpu_times()[:2]) for process in processes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lake-root", help="file:// or hdfs:// lake for the run (default: a new temporary folder)")
+    parser.add_argument("--logical-date", default="2025-11-09T12:00:00+00:00")
+    parser.add_argument("--movies", type=int, default=20_000)
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--cast-size", type=int, default=12)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--runs-per-day", type=int, default=6)
+    parser.add_argument("--list-size", type=int, default=1_200)
+    parser.add_argument("--reviews-per-movie", type=int, default=5)
+    parser.add_argument("--reuse-silver", action="store_true", help="skip generation: the lake already has it")
+    parser.add_argument("--keep", action="store_true", help="keep a temporary lake after the run")
+    parser.add_argument("--output", type=Path, help="also write the report (JSON) to this file")
+    args = parser.parse_args(argv)
+
+    hour = LogicalHour.parse(args.logical_date)
+    configure_logging("bench_gold", hour.batch_run_id)
+    lake_root = args.lake_root or Path(tempfile.mkdtemp(prefix="bench-gold-")).as_uri()
+    settings = load_settings(lake_root=lake_root)
+    started = time.monotonic()
+    # The Gold job's own session configuration, so that the figures are the job's.
+    spark = build_spark_session(settings, "bench_gold", extra_conf=SPARK_CONF)
+    session_seconds = time.monotonic() - started
+    paths = LakePaths(settings.lake_root)
+    try:
+        silver_rows: dict[str, int] = {}
+        if not args.reuse_silver:
+            started = time.monotonic()
+            silver_rows = write_silver(spark, paths, args, hour)
+            log.info("synthetic silver %s written in %.1f s", silver_rows, time.monotonic() - started)
+        started, cpu_started, load_before = time.monotonic(), spark_cpu_seconds(), psutil.getloadavg()[0]
+        record = run_gold(spark, settings, hour)
+        wall = time.monotonic() - started
+        cpu = spark_cpu_seconds() - cpu_started
+        report = {
+            "logical_hour": hour.iso,
+            "lake_root": lake_root,
+            "spark_master": spark.sparkContext.master,
+            "silver_rows": silver_rows,
+            "session_start_seconds": round(session_seconds, 1),
+            "gold_wall_seconds": round(wall, 1),
+            "gold_cpu_seconds": round(cpu, 1),
+            "cpu_count": psutil.cpu_count(),
+            "load_average_before_and_after": [round(load_before, 1), round(psutil.getloadavg()[0], 1)],
+            "stages": record["stages"],
+            "gold_rows": record["counts"],
+            "within_budget": wall <= 300,
+        }
+        text = json.dumps(report, indent=2)
+        print(text)  # the report is this script's output
+        if args.output:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(text + "\n")
+        return 0 if report["within_budget"] else 1
+    finally:
+        if not args.lake_root and not args.keep:
+            LakeFS(spark).delete(lake_root)
+        spark.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Gold job: Silver -> the Gold views of one logical hour, validated before they are published.
+
+    python -m spark_jobs.gold.run --logical-date 2025-11-09T10:00:00+00:00 [--views genre_analytics trending_scores]
+
+Extract reads ``silver/{movies,reviews,movie_observations}``; transform builds each view with the pure functions of
+``batch_views``; validate runs each view's Great Expectations suite (``gold_<view>``, results under ``quality/``);
+load publishes the views, only when every selected view passed, by replacing exactly the folders of this run
+(:mod:`spark_jobs.gold.publish`). The run record goes to ``metadata/gold_runs/batch_run_id=R/run.json``.
+``computed_at`` is the logical hour, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from batch_views import GOLD_VIEWS
+from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from config.settings import Settings
+    from ge_expectations.batch_layer_suite import ValidationReport
+
+log = logging.getLogger(__name__)
+
+JOB = "gold"
+VIEW_NAMES = tuple(GOLD_VIEWS)
+
+# The Silver datasets each view reads; extract reads only what the selected views need.
+_INPUTS: dict[str, tuple[str, ...]] = {
+    "genre_analytics": ("movies",),
+    "trending_scores": ("movies", "movie_observations"),
+    "temporal_analysis": ("movies",),
+    "actor_networks": ("movies",),
+    "actor_collaborations": ("movies",),
+    "sentiment_trends": ("movies", "reviews"),
+    "movie_analytics": ("movies",),
+}
+
+
+# Silver is partitioned year/month/genre, so its movies and reviews are thousands of small files (about one per
+# folder). Spark's defaults assume few large files: a listing task per folder and a read task per 32 files, each
+# costing more to schedule than to run. Gold lists with a few tasks and packs a few hundred small files per task.
+SPARK_CONF = {
+    "spark.sql.sources.parallelPartitionDiscovery.parallelism": "16",
+    "spark.sql.files.openCostInBytes": str(256 * 1024),
+}
+
+
+@dataclass(frozen=True)
+class Silver:
+    """The Silver inputs of a run; a dataset the selected views do not need is None."""
+
+    movies: DataFrame | None = None
+    reviews: DataFrame | None = None
+    movie_observations: DataFrame | None = None
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m spark_jobs.gold.run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--logical-date",
+        required=True,
+        help="Airflow's data_interval_end (ISO-8601) or a batch_run_id such as batch_2025_11_09_10",
+    )
+    parser.add_argument(
+        "--views",
+        nargs="+",
+        default=list(VIEW_NAMES),
+        metavar="VIEW",
+        help=f"views to build (space- or comma-separated), default all: {', '.join(VIEW_NAMES)}",
+    )
+    args = parser.parse_args(argv)
+    views = [name for value in args.views for name in value.split(",") if name]
+    unknown = sorted(set(views) - set(VIEW_NAMES))
+    if unknown:
+        parser.error(f"unknown views {unknown}; expected some of {list(VIEW_NAMES)}")
+    # Keep the registry's order (the order of spark_jobs/README.md) whatever order they were given in.
+    args.views = [name for name in VIEW_NAMES if name in views]
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    hour = LogicalHour.parse(args.logical_date)
+    configure_logging(JOB, hour.batch_run_id)
+
+    from config.settings import get_settings
+    from spark_jobs.utils.spark_session import build_spark_session
+
+    settings = get_settings()
+    spark = build_spark_session(settings, f"gold_{hour.batch_run_id}", extra_conf=SPARK_CONF)
+    run_gold(spark, settings, hour, views=args.views)
+    return 0
+
+
+def run_gold(
+    spark: SparkSession,
+    settings: Settings,
+    hour: LogicalHour,
+    views: Sequence[str] = VIEW_NAMES,
+) -> dict[str, Any]:
+    """Builds, validates and publishes ``views`` for ``hour``; returns the run record (also written to the lake).
+
+    Each view is materialised once (local checkpoint), so validation and the write read the same rows without
+    computing the view twice. Nothing is published unless every selected view passed its critical expectations.
+    """
+    from spark_jobs.gold import publish
+
+    run_id = hour.batch_run_id
+    paths = LakePaths(settings.lake_root)
+    lake = LakeFS(spark)
+    metrics = JobMetrics(JOB, run_id, log)
+    record_path = f"{paths.metadata('gold_runs', run_id)}/run.json"
+    # A record means an earlier attempt of this run got as far as publishing (or failed before): its folders,
+    # if any, must be found and replaced. A first attempt has nothing of its own to look for.
+    earlier_attempt = lake.exists(record_path)
+    record: dict[str, Any] = {"logical_hour": hour.iso, "views": list(views), "status": "running"}
+    silver = Silver()
+    try:
+        with metrics.stage("extract"):
+            silver = extract_silver(spark, paths, hour, views)
+        built: dict[str, DataFrame] = {}
+        for name in views:
+            with metrics.stage(f"build_{name}"):
+                # Checkpointed by the count, so that validation and the write read these rows, not a recomputation.
+                built[name] = build_view(name, silver, hour.start, settings).localCheckpoint(eager=False)
+                metrics.count(name, built[name].count())
+        with metrics.stage("validate"):
+            reports = {name: validate_view(lake, paths, name, df, run_id) for name, df in built.items()}
+            record["expectations"] = {name: report.summary() for name, report in reports.items()}
+        for report in reports.values():
+            report.raise_for_critical()
+        with metrics.stage("publish"):
+            _write_record(lake, record_path, {**record, "status": "publishing"}, metrics)
+            for name, df in built.items():
+                publish.publish_view(lake, paths, GOLD_VIEWS[name], df, run_id, replace_earlier_attempt=earlier_attempt)
+        record["status"] = "success"
+        return record
+    except Exception as exc:
+        record["status"] = "failed"
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if silver.movies is not None:
+            silver.movies.unpersist()
+        _write_record(lake, record_path, record, metrics)
+        log.info("gold run %s: %s, rows %s, record %s", run_id, record["status"], metrics.counts, record_path)
+
+
+def _write_record(lake: LakeFS, path: str, record: dict[str, Any], metrics: JobMetrics) -> None:
+    """The run record: status, views, stage durations, rows per view, expectation results."""
+    record.update(metrics.summary())
+    lake.write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str))
+
+
+def extract_silver(spark: SparkSession, paths: LakePaths, hour: LogicalHour, views: Sequence[str]) -> Silver:
+    """Reads the Silver datasets the views need, conformed to the Silver contract.
+
+    Movies flagged ERROR by Silver are left out (``usable_movies``) and the rest cached, as every view reads
+    them; the observations are cut to the longest trending window at read time, so only those partitions are
+    scanned.
+    """
+    from pyspark.sql import functions as F
+
+    from batch_views.common import usable_movies
+    from batch_views.trending import TRENDING_WINDOWS
+    from spark_jobs.silver.schemas import MOVIE_OBSERVATIONS, SILVER_MOVIES, SILVER_REVIEWS, conform
+
+    needed = {dataset for name in views for dataset in _INPUTS[name]}
+    frames: dict[str, DataFrame] = {}
+    if "movies" in needed:
+        movies = conform(_read(spark, paths, "movies", required=True), SILVER_MOVIES)
+        frames["movies"] = usable_movies(movies).persist()
+    if "reviews" in needed:
+        frames["reviews"] = conform(_read(spark, paths, "reviews", SILVER_REVIEWS), SILVER_REVIEWS)
+    if "movie_observations" in needed:
+        oldest = (hour.start - timedelta(days=max(TRENDING_WINDOWS.values()))).date()
+        observations = _read(spark, paths, "movie_observations", MOVIE_OBSERVATIONS).where(
+            F.col("observed_date").between(F.lit(oldest), F.lit(hour.start.date()))
+        )
+        frames["movie_observations"] = conform(observations, MOVIE_OBSERVATIONS)
+    return Silver(**frames)
+
+
+def _read(spark: SparkSession, paths: LakePaths, dataset: str, schema: Any = None, required: bool = False) -> DataFrame:
+    path = paths.silver(dataset)
+    if LakeFS(spark).exists(path):
+        return spark.read.parquet(path)
+    if required:
+        raise FileNotFoundError(f"silver/{dataset} not found at {path}: run the Silver job for this hour first")
+    log.warning("silver/%s not found at %s: the views read it as empty", dataset, path)
+    return spark.createDataFrame([], schema)
+
+
+_Builder = Callable[[Silver, datetime, "Settings"], "DataFrame"]
+
+
+def _builders() -> dict[str, _Builder]:
+    from batch_views.actor_networks import actor_collaborations, actor_networks
+    from batch_views.genre_trends import genre_analytics
+    from batch_views.movie_analytics import movie_analytics
+    from batch_views.sentiment_trends import sentiment_trends
+    from batch_views.temporal_analysis import temporal_analysis
+    from batch_views.trending import trending_scores
+
+    return {
+        "genre_analytics": lambda s, at, _: genre_analytics(s.movies, computed_at=at),
+        "trending_scores": lambda s, at, _: trending_scores(s.movie_observations, s.movies, computed_at=at),
+        "temporal_analysis": lambda s, at, _: temporal_analysis(s.movies, computed_at=at),
+        "actor_networks": lambda s, at, cfg: actor_networks(
+            s.movies, computed_at=at, top_cast=cfg.gold_top_cast, top_collaborators=cfg.gold_top_collaborators
+        ),
+        "actor_collaborations": lambda s, at, cfg: actor_collaborations(
+            s.movies, computed_at=at, top_cast=cfg.gold_top_cast
+        ),
+        "sentiment_trends": lambda s, at, _: sentiment_trends(s.reviews, s.movies, computed_at=at),
+        "movie_analytics": lambda s, at, cfg: movie_analytics(s.movies, computed_at=at, top_cast=cfg.gold_top_cast),
+    }
+
+
+def build_view(name: str, silver: Silver, computed_at: datetime, settings: Settings) -> DataFrame:
+    """The DataFrame of one view (lazy, except the label-propagation rounds of actor_networks)."""
+    return _builders()[name](silver, computed_at, settings)
+
+
+def contract_columns(name: str) -> list[str]:
+    """The columns a view promises in spark_jobs/README.md, in order."""
+    from batch_views.schemas import GOLD_SCHEMAS
+
+    return GOLD_SCHEMAS[name].fieldNames()
+
+
+def validate_view(lake: LakeFS, paths: LakePaths, name: str, df: DataFrame, batch_run_id: str) -> ValidationReport:
+    """Runs the view's Great Expectations suite (``gold_<view>``); the report lands under ``quality/``."""
+    from ge_expectations import batch_layer_suite as suites
+
+    suite_name = f"gold_{name}"
+    return suites.validate(
+        df,
+        suite_name,
+        suites.GOLD_SUITES[name](contract_columns(name)),
+        batch_run_id=batch_run_id,
+        quality_path=paths.quality(suite_name, batch_run_id),
+        lake_fs=lake,
+        dataset=f"gold/{name}",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The Gold job on a temporary lake: layout, run record, re-runs that replace only their own folders, and a
+failed expectation that publishes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from pyspark.sql import Row
+from pyspark.testing import assertDataFrameEqual
+
+from batch_views.schemas import GOLD_SCHEMAS
+from config.settings import load_settings
+from ge_expectations.batch_layer_suite import DataQualityError
+from master_dataset.partitioning import LogicalHour
+from spark_jobs.gold.run import VIEW_NAMES, parse_args, run_gold
+from spark_jobs.utils.lake import LakeFS, LakePaths
+from tests import silver_builders as silver
+from tests.silver_builders import cast
+
+HOUR = LogicalHour.parse("batch_2025_06_01_12")
+EARLIER = LogicalHour.parse("batch_2025_06_01_08")
+
+
+def write_silver(spark, paths: LakePaths, movies: list[dict], reviews=None, observations=None) -> None:
+    """Silver in its lake layout; only the datasets given (a test of one view needs only its inputs)."""
+    # The session overwrites partitions dynamically: start from nothing so that no stale partition survives.
+    LakeFS(spark).delete(paths.layer("silver"))
+    silver.movies(spark, movies).write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
+        paths.silver("movies")
+    )
+    if reviews is not None:
+        silver.reviews(spark, reviews).write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
+            paths.silver("reviews")
+        )
+    if observations is not None:
+        silver.observations(spark, observations).write.mode("overwrite").partitionBy("observed_date").parquet(
+            paths.silver("movie_observations")
+        )
+
+
+def read_gold(spark, paths: LakePaths, view: str):
+    # With its schema: partition inference would read the folder window=7d as the double 7.0.
+    return spark.read.schema(GOLD_SCHEMAS[view]).parquet(paths.gold(view))
+
+
+MOVIES = [
+    {"movie_id": 1, "title": "Alpha", "genres": ["Action"], "release_date": date(2024, 5, 10), "vote_average": 7.0,
+     "vote_count": 10, "popularity": 30.0, "budget": 10, "revenue": 40, "sentiment_score": 0.5,
+     "sentiment_label": "positive", "cast": cast((1, "A", 0), (2, "B", 1))},
+    {"movie_id": 2, "title": "Beta", "genres": ["Drama"], "release_date": date(2025, 1, 3), "vote_average": 6.0,
+     "vote_count": 5, "popularity": 20.0, "cast": cast((2, "B", 0), (3, "C", 1))},
+]  # fmt: skip
+REVIEWS = [
+    {"review_id": "r1", "movie_id": 1, "created_at": silver.utc(2025, 5, 2), "sentiment_score": 0.5,
+     "sentiment_label": "positive"},
+]  # fmt: skip
+OBSERVATIONS = [
+    {"movie_id": movie_id, "observed_at": HOUR.start - timedelta(days=days_ago), "popularity": 30.0 - days_ago}
+    for movie_id in (1, 2)
+    for days_ago in (0, 1, 10)
+]
+
+
+@pytest.fixture
+def lake(spark, lake_root):
+    return LakePaths(lake_root), LakeFS(spark), load_settings(_env_file=None, lake_root=lake_root)
+
+
+def test_gold_run_publishes_every_view_partitioned_with_the_run_last_and_records_the_run(spark, lake):
+    paths, fs, settings = lake
+    write_silver(spark, paths, MOVIES, REVIEWS, OBSERVATIONS)
+
+    record = run_gold(spark, settings, HOUR)
+
+    run = {"batch_run_id": HOUR.batch_run_id}
+    assert fs.list_partitions(paths.gold("genre_analytics")) == [
+        {"year": "2024", "month": "5", **run},
+        {"year": "2025", "month": "1", **run},
+    ]
+    assert fs.list_partitions(paths.gold("trending_scores")) == [
+        {"window": window, "year": "2025", "month": "6", **run} for window in ("30d", "7d", "90d")
+    ]
+    assert fs.list_partitions(paths.gold("temporal_analysis")) == [
+        {"period": "month", **run},
+        {"period": "year", **run},
+    ]
+    assert fs.list_partitions(paths.gold("sentiment_trends")) == [{"year": "2025", "month": "5", **run}]
+    for view in ("actor_networks", "actor_collaborations"):
+        assert fs.list_partitions(paths.gold(view)) == [{"year": "2025", "month": "6", **run}]
+    assert fs.list_partitions(paths.gold("movie_analytics")) == [run]
+    assertDataFrameEqual(
+        read_gold(spark, paths, "movie_analytics").select("movie_id", "roi", "top_cast", "batch_run_id"),
+        [Row(1, 4.0, ["A", "B"], HOUR.batch_run_id), Row(2, None, ["B", "C"], HOUR.batch_run_id)],
+    )
+    # Movie 1 is observed 10, 1 and 0 days before the hour: two readings in 7d, three in 30d and 90d.
+    assertDataFrameEqual(
+        read_gold(spark, paths, "trending_scores").where("movie_id = 1").select("window", "observations"),
+        [Row("7d", 2), Row("30d", 3), Row("90d", 3)],
+    )
+
+    stored = json.loads(fs.read_text(f"{paths.metadata('gold_runs', HOUR.batch_run_id)}/run.json"))
+    assert stored["status"] == record["status"] == "success"
+    assert stored["counts"] == {
+        "genre_analytics": 2,
+        "trending_scores": 6,
+        "temporal_analysis": 4,
+        "actor_networks": 3,
+        "actor_collaborations": 2,
+        "sentiment_trends": 1,
+        "movie_analytics": 2,
+    }
+    assert {name: result["critical_failures"] for name, result in stored["expectations"].items()} == {
+        name: [] for name in VIEW_NAMES
+    }
+    assert fs.exists(f"{paths.quality('gold_trending_scores', HOUR.batch_run_id)}/index.html")
+
+
+def test_gold_rerun_replaces_exactly_the_folders_of_its_run(spark, lake):
+    paths, fs, settings = lake
+    write_silver(spark, paths, MOVIES)
+    run_gold(spark, settings, EARLIER, views=["genre_analytics"])
+    run_gold(spark, settings, HOUR, views=["genre_analytics"])
+
+    # Silver changes: Alpha's release moves from May to June 2024; then the later hour is run again.
+    moved = [{**MOVIES[0], "release_date": date(2024, 6, 10)}, MOVIES[1]]
+    write_silver(spark, paths, moved)
+    run_gold(spark, settings, HOUR, views=["genre_analytics"])
+
+    earlier, later = {"batch_run_id": EARLIER.batch_run_id}, {"batch_run_id": HOUR.batch_run_id}
+    # The re-run's May 2024 folder is gone, its June folder is new; the earlier run keeps its own May.
+    assert fs.list_partitions(paths.gold("genre_analytics")) == [
+        {"year": "2024", "month": "5", **earlier},
+        {"year": "2024", "month": "6", **later},
+        {"year": "2025", "month": "1", **earlier},
+        {"year": "2025", "month": "1", **later},
+    ]
+    assertDataFrameEqual(
+        read_gold(spark, paths, "genre_analytics").groupBy("batch_run_id").count(),
+        [Row(EARLIER.batch_run_id, 2), Row(HOUR.batch_run_id, 2)],
+    )
+
+
+def test_gold_view_failing_a_critical_expectation_publishes_nothing(spark, lake):
+    paths, fs, settings = lake
+    # A sentiment score outside -1..1 gives an average outside it: sentiment_trends fails its suite.
+    broken = [{**REVIEWS[0], "sentiment_score": 5.0}]
+    write_silver(spark, paths, MOVIES, reviews=broken)
+
+    with pytest.raises(DataQualityError, match="gold_sentiment_trends"):
+        run_gold(spark, settings, HOUR, views=["movie_analytics", "sentiment_trends"])
+
+    # movie_analytics passed, but a run publishes all its views or none.
+    assert fs.list_partitions(paths.gold("movie_analytics")) == []
+    assert fs.list_partitions(paths.gold("sentiment_trends")) == []
+    stored = json.loads(fs.read_text(f"{paths.metadata('gold_runs', HOUR.batch_run_id)}/run.json"))
+    assert stored["status"] == "failed"
+    assert stored["expectations"]["movie_analytics"]["critical_failures"] == []
+    assert stored["expectations"]["sentiment_trends"]["critical_failures"] != []
+
+
+def test_gold_run_without_silver_movies_fails_naming_the_missing_dataset(spark, lake):
+    _, _, settings = lake
+
+    with pytest.raises(FileNotFoundError, match="silver/movies"):
+        run_gold(spark, settings, HOUR, views=["genre_analytics"])
+
+
+def test_gold_views_argument_accepts_commas_and_spaces_in_registry_order():
+    args = parse_args(["--logical-date", "2025-06-01T12:00:00Z", "--views", "movie_analytics,genre_analytics"])
+    assert args.views == ["genre_analytics", "movie_analytics"]
+    assert parse_args(["--logical-date", "batch_2025_06_01_12"]).views == list(VIEW_NAMES)
+    with pytest.raises(SystemExit):
+        parse_args(["--logical-date", "batch_2025_06_01_12", "--views", "genre_trends"])
