@@ -173,3 +173,30 @@ def test_gold_views_argument_accepts_commas_and_spaces_in_registry_order():
     assert parse_args(["--logical-date", "batch_2025_06_01_12"]).views == list(VIEW_NAMES)
     with pytest.raises(SystemExit):
         parse_args(["--logical-date", "batch_2025_06_01_12", "--views", "genre_trends"])
+
+
+def test_records_of_a_run_built_in_several_tasks_keep_every_view() -> None:
+    from spark_jobs.gold.run import merge_records
+
+    genre = {
+        "views": ["genre_analytics"],
+        "counts": {"genre_analytics": 3},
+        "status": "success",
+        "expectations": {"genre_analytics": {"passed": 5}},
+        "duration_seconds": 10.0,
+    }
+    trending = {
+        "views": ["trending_scores"],
+        "counts": {"trending_scores": 0},
+        "status": "success",
+        "expectations": {"trending_scores": {"passed": 6}},
+        "duration_seconds": 4.5,
+    }
+    merged = merge_records(genre, trending)
+    assert merged["views"] == ["genre_analytics", "trending_scores"]
+    assert merged["counts"] == {"genre_analytics": 3, "trending_scores": 0}
+    assert set(merged["expectations"]) == {"genre_analytics", "trending_scores"}
+    assert merged["duration_seconds"] == 14.5
+    rebuilt = merge_records(merged, {**genre, "counts": {"genre_analytics": 4}})
+    assert rebuilt["counts"] == {"trending_scores": 0, "genre_analytics": 4}
+    assert merge_records(None, genre) == genre

@@ -84,7 +84,7 @@ def aggregate_stage() -> tuple[object, object]:
         "movie_analytics",
     )
     trending = spark_task("spark_trending_scores", GOLD_JOB, "--views", "trending_scores")
-    actors = spark_task("spark_actor_networks", GOLD_JOB, "--views", "actor_networks")
+    actors = spark_task("spark_actor_networks", GOLD_JOB, "--views", "actor_networks", "actor_collaborations")
     export = spark_task("export_to_mongodb", EXPORT_JOB)
     indexes = PythonOperator(task_id="update_serving_indexes", python_callable=tasks.update_serving_indexes)
     wait_for_silver >> genre >> trending >> actors >> export >> indexes

@@ -40,10 +40,10 @@ def stage_succeeded(stage: str, logical_hour: str) -> bool:
 
 def update_serving_indexes() -> list[str]:
     """Creates the serving collection's indexes (idempotent) and returns their names."""
-    from batch_views.serving import connect
+    from batch_views.serving import MongoTarget, connect
     from batch_views.serving import update_serving_indexes as create
     from config.settings import get_settings
 
-    settings = get_settings()
-    with connect(settings) as client:
-        return create(client[settings.mongodb_database])
+    target = MongoTarget.from_settings(get_settings())
+    with connect(target) as client:
+        return create(client[target.database])

@@ -161,7 +161,40 @@ def run_gold(
 def _write_record(lake: LakeFS, path: str, record: dict[str, Any], metrics: JobMetrics) -> None:
     """The run record: status, views, stage durations, rows per view, expectation results."""
     record.update(metrics.summary())
-    lake.write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str))
+    lake.write_text(
+        path, json.dumps(merge_records(_read_record(lake, path), record), indent=2, sort_keys=True, default=str)
+    )
+
+
+def _read_record(lake: LakeFS, path: str) -> dict[str, Any] | None:
+    return json.loads(lake.read_text(path)) if lake.exists(path) else None
+
+
+def merge_records(previous: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, Any]:
+    """The run's record after `current` built some of its views.
+
+    The pipeline builds a run's views in several tasks (genre, trending, actors): the record keeps the outcome of
+    the views other tasks built, and `current` replaces what it rebuilt. Status and stages are `current`'s.
+    """
+    if not previous:
+        return current
+    rebuilt = set(current.get("views", []))
+    others = [view for view in previous.get("views", []) if view not in rebuilt]
+    if not others:
+        return current
+
+    def kept(field: str) -> dict[str, Any]:
+        return {key: value for key, value in (previous.get(field) or {}).items() if key in others}
+
+    return {
+        **current,
+        "views": others + list(current.get("views", [])),
+        "counts": {**kept("counts"), **(current.get("counts") or {})},
+        "expectations": {**kept("expectations"), **(current.get("expectations") or {})},
+        "duration_seconds": round(
+            float(previous.get("duration_seconds") or 0) + float(current.get("duration_seconds") or 0), 3
+        ),
+    }
 
 
 def extract_silver(spark: SparkSession, paths: LakePaths, hour: LogicalHour, views: Sequence[str]) -> Silver:
