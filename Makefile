@@ -40,6 +40,11 @@ setup: ## Create .venv from the lock file, install mongosh, check Python 3.11, J
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
+# ---------------------------------------------------------------- the product in one command
+.PHONY: demo
+demo: $(SETUP_STAMP) ## Set up, start the embedded stack, run the pipeline for a short history, print results
+	@$(LOCAL) demo $(if $(RUNS),--runs $(RUNS))
+
 # ---------------------------------------------------------------- quality
 .PHONY: lint
 lint: $(SETUP_STAMP) ## Run ruff (lint and format check)
