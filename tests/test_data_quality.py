@@ -1,0 +1,133 @@
+"""The Great Expectations runner and the bronze and silver suites, on small hand-made frames."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pyspark.sql import SparkSession
+
+from ge_expectations import batch_layer_suite as suites
+from master_dataset.partitioning import LogicalHour
+from spark_jobs.silver import schemas
+from spark_jobs.utils.lake import LakeFS, LakePaths
+from tests import bronze_builders as b
+from tests import silver_builders as sb
+
+RUN = "batch_2025_10_17_16"
+
+
+@pytest.fixture
+def lake(spark: SparkSession) -> LakeFS:
+    return LakeFS(spark)
+
+
+def movie(movie_id: int, **fields) -> dict:
+    return {"movie_id": movie_id, "title": f"Movie {movie_id}", "vote_average": 7.0, "sentiment_score": 0.5,
+            "sentiment_label": "positive", "last_observed_at": sb.utc(2025, 10, 17, 16), **fields}  # fmt: skip
+
+
+def run_movies_suite(spark: SparkSession, lake: LakeFS, lake_root: str, rows: list[dict], min_rows: int = 1):
+    paths = LakePaths(lake_root)
+    return suites.validate(
+        sb.movies(spark, rows),
+        "silver_movies",
+        suites.silver_movies_suite(schemas.SILVER_MOVIES.fieldNames(), min_rows),
+        batch_run_id=RUN,
+        quality_path=paths.quality("silver_movies", RUN),
+        lake_fs=lake,
+        dataset=paths.silver("movies"),
+    )
+
+
+def test_valid_movies_publish_and_leave_a_result_and_a_data_docs_page(spark, lake, lake_root):
+    fetched = sb.utc(2025, 10, 17, 16)
+    rows = [movie(1, details_fetched_at=fetched), movie(2, details_fetched_at=fetched, popularity=-3.0)]
+
+    report = run_movies_suite(spark, lake, lake_root, rows)
+
+    assert report.publishable
+    assert report.critical_failures == []
+    # A failed warning is recorded but does not block publishing.
+    assert not report.success
+    assert report.warnings == ["popularity is at least 0"]
+    record = json.loads(lake.read_text(report.results_path))
+    assert record["batch_run_id"] == RUN
+    assert record["publishable"] is True
+    page = lake.read_text(report.docs_path)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "PASSED with warnings" in page
+    assert "movie_id values are unique" in page
+    assert report.docs_path == f"{LakePaths(lake_root).quality('silver_movies', RUN)}/index.html"
+
+
+def test_broken_movies_fail_exactly_the_critical_expectations_they_break(spark, lake, lake_root):
+    rows = [
+        movie(1),
+        movie(1, title="Duplicate id"),
+        movie(2, sentiment_label="great"),
+        movie(3, vote_average=11.0),
+        # TMDB's own out-of-range value, kept and flagged by the quality rules: not a failure of the job.
+        movie(4, vote_average=12.0, quality_flag="ERROR"),
+    ]
+
+    report = run_movies_suite(spark, lake, lake_root, rows, min_rows=10)
+
+    assert not report.publishable
+    assert sorted(report.critical_failures) == sorted(
+        [
+            "the table has at least 10 rows",
+            "movie_id values are unique",
+            "sentiment_label is one of: positive, neutral, negative",
+            "vote_average is between 0 and 10, on rows where quality_flag != ERROR",
+        ]
+    )
+    with pytest.raises(suites.DataQualityError, match="4 critical expectation"):
+        report.raise_for_critical()
+    assert "FAILED: not published" in lake.read_text(report.docs_path)
+
+
+def test_bronze_suite_rejects_unknown_endpoints_and_missing_bodies(spark, lake, lake_root):
+    hour = LogicalHour.parse("2025-10-17T16:00:00+00:00")
+    at = b.utc(2025, 10, 17, 16, 5)
+    bronze = b.frame(
+        spark,
+        [
+            b.listed(hour, at, "popular", 1, b.list_entry(1)),
+            b.row(hour, 2, None, "/movie/{id}", at),
+            b.row(hour, 3, "{}", "/movie/latest", at),
+        ],
+    )
+
+    report = suites.validate(
+        bronze,
+        "bronze_movies",
+        suites.bronze_suite(),
+        batch_run_id=RUN,
+        quality_path=LakePaths(lake_root).quality("bronze_movies", RUN),
+        lake_fs=lake,
+    )
+
+    assert sorted(report.critical_failures) == sorted(
+        ["raw_json is never null", f"api_endpoint is one of: {', '.join(suites.BRONZE_ENDPOINTS)}"]
+    )
+
+
+def test_observations_suite_rejects_two_rows_for_one_movie_in_one_run(spark, lake, lake_root):
+    observed = sb.utc(2025, 10, 17, 16, 5)
+    rows = [
+        {"movie_id": 1, "observed_at": observed, "batch_run_id": RUN, "popularity": 1.0},
+        {"movie_id": 1, "observed_at": observed, "batch_run_id": RUN, "popularity": 2.0},
+        {"movie_id": 2, "observed_at": observed, "batch_run_id": RUN, "popularity": 3.0},
+    ]
+
+    report = suites.validate(
+        sb.observations(spark, rows),
+        "silver_movie_observations",
+        suites.silver_observations_suite(schemas.MOVIE_OBSERVATIONS.fieldNames(), 1),
+        batch_run_id=RUN,
+        quality_path=LakePaths(lake_root).quality("silver_movie_observations", RUN),
+        lake_fs=lake,
+    )
+
+    assert report.critical_failures == ["(movie_id, batch_run_id) together are unique"]
