@@ -184,3 +184,10 @@ ifeq ($(STACK),docker)
 else
 	@$(PY) -m batch_views.serving shell
 endif
+
+.PHONY: simulator bronze
+simulator: $(SETUP_STAMP) ## Run the TMDB simulator in the foreground on TMDB_SIMULATOR_PORT (make up also starts it)
+	@$(PY) -m master_dataset.simulator
+
+bronze: $(SETUP_STAMP) ## Extract one logical hour from TMDB (or the running simulator) into Bronze: LOGICAL_DATE=...
+	@$(PY) -m spark_jobs.bronze.run --logical-date $(LOGICAL_DATE) --step all
