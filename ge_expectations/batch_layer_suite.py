@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +89,15 @@ class ValidationReport:
             "warnings": self.warnings,
             "docs": self.docs_path,
         }
+
+
+def preload() -> None:
+    """Starts importing Great Expectations in a background thread.
+
+    The import takes about ten seconds; a job that calls this first overlaps it with its Spark work, and its
+    later ``import`` simply waits for the thread's to finish.
+    """
+    threading.Thread(target=_gx, name="import-great-expectations", daemon=True).start()
 
 
 def _gx():

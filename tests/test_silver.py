@@ -4,8 +4,8 @@ failed expectation that publishes nothing.
 Job runs are the slow part, so one scenario runs once for the module and each test checks one behaviour of it:
 
 1. hour 12: two movies listed, one with details and reviews, one details body that is not JSON;
-2. hour 16: the list-only movie gets details, both are observed again, a further review page arrives with a
-   review that has no id;
+2. hour 16: the list-only movie gets details (and moves from genre=comedy to genre=drama), both are observed
+   again, a further review page arrives with a review that has no id;
 3. hour 16 again: nothing to do;
 4. hour 16 as a full refresh;
 5. hour 20 with a row-count floor no run can meet: the movies suite fails, nothing is published.
@@ -85,7 +85,7 @@ def second_hour() -> tuple[list[tuple], list[tuple]]:
         b.fetched(
             H16,
             b.utc(2025, 10, 17, 16, 6),
-            b.details(2, budget=0, genres=[{"id": 35, "name": "Comedy"}], reviews=[b.review("r3", "Boring film.")]),
+            b.details(2, budget=0, genres=[{"id": 18, "name": "Drama"}], reviews=[b.review("r3", "Boring film.")]),
         ),
     ]
     page = b.review_page(1, 2, [b.review("r4", "I loved it"), b.review(None, "Who wrote this?")])
@@ -160,7 +160,7 @@ def test_silver_movies_hold_the_latest_state_of_each_movie(spark, scenario):
     expected = spark.createDataFrame(
         # Movie 1: reviews r1, r2 and r4 (page 2): (0.8316 - 0.5461 + 0.5994) / 3.
         [(1, "Movie 1", ["Action"], 40.0, 1_000_000, 3, 0.295, "positive", "OK", "batch_2025_10_17_16", "action"),
-         (2, "Movie 2", ["Comedy"], 10.0, None, 1, -0.3182, "negative", "OK", "batch_2025_10_17_16", "comedy")],
+         (2, "Movie 2", ["Drama"], 10.0, None, 1, -0.3182, "negative", "OK", "batch_2025_10_17_16", "drama")],
         "movie_id int, title string, genres array<string>, popularity double, budget long, review_count int, "
         "sentiment_score double, sentiment_label string, quality_flag string, batch_run_id string, genre string",
     )  # fmt: skip
@@ -170,6 +170,12 @@ def test_silver_movies_hold_the_latest_state_of_each_movie(spark, scenario):
 def test_incremental_runs_give_the_same_silver_as_a_full_refresh(scenario):
     for name in DATASETS:
         assertDataFrameEqual(scenario.full[name], scenario.incremental[name])
+
+
+def test_a_movie_that_moves_to_another_partition_leaves_no_folder_behind(scenario):
+    folders = {path.split("/genre=")[1].split("/")[0] for path in scenario.files_after_incremental["movies"]}
+
+    assert folders == {"action", "drama"}
 
 
 def test_rerunning_the_same_hour_changes_nothing(scenario):

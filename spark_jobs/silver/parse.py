@@ -10,7 +10,8 @@ never fails the job. Reasons:
 - ``tmdb_error_<status_code>``: an error body (``{"status_code": 34, ...}``) stored instead of a payload.
 - ``missing_id``: no movie id (nor, for a review page, a bronze ``movie_id``).
 - ``missing_review_id``: a review without its id (quarantined alone; its page is kept).
-- ``unknown_endpoint``: a bronze/movies row that is neither a list entry nor a details response.
+- ``unknown_endpoint``: a bronze/movies row that is neither a list entry nor a details response, or a
+  bronze/reviews row that is not a review page.
 - ``missing_extraction_timestamp``: the row cannot be ordered against other observations.
 """
 
@@ -97,8 +98,10 @@ def parse_review_pages(bronze: DataFrame) -> DataFrame:
     parsed = bronze.withColumn("page", F.from_json(raw, schemas.REVIEW_PAGE, schemas.JSON_OPTIONS)).withColumn(
         "page_movie_id", F.coalesce(F.col("page.id"), F.col("movie_id"))
     )
-    reason = F.when(F.col("extraction_timestamp").isNull(), F.lit("missing_extraction_timestamp")).otherwise(
-        _parse_error(raw, F.col("page"), F.col("page_movie_id"))
+    reason = (
+        F.when(F.col("api_endpoint") != REVIEWS_ENDPOINT, F.lit("unknown_endpoint"))
+        .when(F.col("extraction_timestamp").isNull(), F.lit("missing_extraction_timestamp"))
+        .otherwise(_parse_error(raw, F.col("page"), F.col("page_movie_id")))
     )
     return parsed.withColumn("reason", reason).withColumn("raw_json", F.when(F.col("reason").isNotNull(), raw))
 

@@ -35,8 +35,11 @@ def write_partitioned(df: DataFrame, path: str, partition_by: Sequence[str], *, 
     ``only_present`` replaces only the folders ``df`` has rows for (dynamic overwrite); otherwise everything
     under ``path`` is replaced.
     """
-    # Grouping rows by partition first gives one file per folder instead of one per task and folder.
-    df.repartition(*partition_by).write.mode("overwrite").option(
+    # Grouping rows by partition first gives one file per folder instead of one per task and folder. The task
+    # count is explicit because adaptive execution would merge these small shuffle partitions into one task,
+    # which then writes thousands of small files alone while the other cores idle.
+    tasks = 2 * df.sparkSession.sparkContext.defaultParallelism
+    df.repartition(tasks, *partition_by).write.mode("overwrite").option(
         "partitionOverwriteMode", "dynamic" if only_present else "static"
     ).partitionBy(*partition_by).parquet(path)
 

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -298,12 +299,21 @@ def publish_staged(
             publish.swap_dataset(lake, whole, live, f"{whole}_replaced")
             rewritten[dataset] = validated.select(*partition_by).distinct().count()
             continue
+        started = time.monotonic()
         if dataset == "movies":
             touched = publish.touched_partitions(previous[dataset], validated, key, touched_movies, partition_by)
         else:
             touched = publish.changed_partitions(previous[dataset], validated, key, partition_by)
+        found = time.monotonic()
         rewritten[dataset] = len(touched)
         publish.rewrite_partitions(spark, lake, validated, live, touched, partition_by)
+        log.info(
+            "%s: %d folder(s) to rewrite found in %.1f s, rewritten in %.1f s",
+            live,
+            len(touched),
+            found - started,
+            time.monotonic() - found,
+        )
     observations_staged = staged(paths, batch_run_id, "movie_observations")
     live = paths.silver("movie_observations")
     if plan.mode == "full":
@@ -415,9 +425,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from config.settings import get_settings
-    from ge_expectations.batch_layer_suite import DataQualityError
+    from ge_expectations.batch_layer_suite import DataQualityError, preload
     from spark_jobs.utils.spark_session import build_spark_session
 
+    # Great Expectations takes ~10 s to import: let it load while the JVM starts and the transform runs.
+    preload()
     args = parse_args(argv)
     hour = LogicalHour.parse(args.logical_date)
     configure_logging(JOB, hour.batch_run_id)
