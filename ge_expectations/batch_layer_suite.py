@@ -22,11 +22,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ge_expectations.data_docs import describe, render_page
 
 if TYPE_CHECKING:
+    from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.data_context import AbstractDataContext
     from great_expectations.expectations import Expectation
     from pyspark.sql import DataFrame
@@ -100,7 +102,7 @@ def preload() -> None:
     threading.Thread(target=_gx, name="import-great-expectations", daemon=True).start()
 
 
-def _gx():
+def _gx() -> ModuleType:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
 
@@ -126,13 +128,12 @@ def _context() -> AbstractDataContext:
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    # No caching: each expectation reads only its columns, which from Parquet is cheaper than caching whole
-    # rows with their cast and crew arrays (and GX's own persist is never released).
+    # The runner decides about caching (and releases what it cached); GX's own persist is never released.
     context.data_sources.add_spark(DATA_SOURCE, persist=False)
     return context
 
 
-def _batch_definition(context: AbstractDataContext, asset_name: str):
+def _batch_definition(context: AbstractDataContext, asset_name: str) -> BatchDefinition:
     source = context.data_sources.get(DATA_SOURCE)
     try:
         asset = source.get_asset(asset_name)
@@ -153,10 +154,13 @@ def validate(
     quality_path: str,
     lake_fs: LakeFS,
     dataset: str = "",
+    cache: bool = True,
 ) -> ValidationReport:
     """Validates ``df`` with the expectations, writes the result and its Data Docs page under ``quality_path``.
 
-    ``df`` is scanned once per metric: pass a frame read from files or cached, not a long computation.
+    GX scans the frame once per metric, so by default it is cached for the validation and released after.
+    ``cache=False`` suits a frame read from a few Parquet files with heavy columns no expectation looks at:
+    each scan then reads only the columns it needs.
 
     An expectation is critical unless its ``meta`` says ``critical: False`` (see :func:`warning`). The caller
     decides what a failure means, usually with :meth:`ValidationReport.raise_for_critical`.
@@ -164,8 +168,13 @@ def validate(
     gx = _gx()
     context = _context()
     suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=list(expectations)))
-    batch = _batch_definition(context, suite_name).get_batch(batch_parameters={"dataframe": df})
-    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10})
+    frame = df.persist() if cache else df
+    try:
+        batch = _batch_definition(context, suite_name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10})
+    finally:
+        if cache:
+            frame.unpersist()
 
     critical_failures: list[str] = []
     warnings: list[str] = []

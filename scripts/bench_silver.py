@@ -419,8 +419,16 @@ def write_bronze(
     return counts
 
 
+def _proportional_memory(process: psutil.Process) -> int:
+    """PSS: pages shared between processes (Spark forks its Python workers) are shared out, not counted twice."""
+    try:
+        return int(process.memory_full_info().pss)
+    except (AttributeError, psutil.AccessDenied):
+        return int(process.memory_info().rss)
+
+
 def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Runs a command; returns its wall time and the peak resident memory of its process tree."""
+    """Runs a command; returns its wall time and the peak memory (PSS) of its process tree."""
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
     peak = 0
@@ -432,7 +440,7 @@ def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
         while not done.is_set():
             try:
                 tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                peak = max(peak, sum(_proportional_memory(p) for p in tree if p.is_running()))
             except psutil.Error:
                 pass
             time.sleep(0.2)

@@ -247,3 +247,28 @@ def test_the_run_summary_counts_rows_and_expectations(scenario):
         "silver_movie_observations": [],
     }
     assert set(summary["stages"]) >= {"plan", "transform", "stage", "validate", "publish"}
+
+
+def test_a_rewritten_bronze_partition_makes_the_next_run_a_full_refresh(spark, tmp_path):
+    lake_root = (tmp_path / "lake").as_uri()
+    paths, lake = LakePaths(lake_root), LakeFS(spark)
+    b.write(spark, lake_root, "movies", first_hour())
+    for folder in (paths.silver("movies"), *(state.state_dataset(paths, name) for name in state.STATE_DATASETS)):
+        lake.mkdirs(folder)
+    merged = {p.key: p.fingerprint for p in state.bronze_partitions(spark, lake, paths)}
+    state.write_merged(lake, paths, merged, H12.batch_run_id)
+    later = b.listed(H16, b.utc(2025, 10, 17, 16, 5), "popular", 1, b.list_entry(1))
+    b.write(spark, lake_root, "movies", [later])
+
+    assert state.plan_run(spark, lake, paths, H16, full_refresh=False).mode == "incremental"
+    # The ingestion re-runs hour 12: its partition now holds other files.
+    assert state.plan_run(spark, lake, paths, H12, full_refresh=False).mode == "up_to_date"
+    b.write(spark, lake_root, "movies", first_hour()[:2])
+    plan = state.plan_run(spark, lake, paths, H16, full_refresh=False)
+
+    assert plan.mode == "full"
+    assert "movies/year=2025/month=10/day=17/hour=12" in plan.reason
+    assert [p.key for p in plan.to_read] == [
+        "movies/year=2025/month=10/day=17/hour=12",
+        "movies/year=2025/month=10/day=17/hour=16",
+    ]

@@ -54,7 +54,7 @@ def run_observations(listed: DataFrame, details: DataFrame) -> DataFrame:
 def replace_runs(existing: DataFrame, fresh: DataFrame, rebuilt_runs: Sequence[str]) -> DataFrame:
     """``existing`` observations without the runs being rebuilt, plus ``fresh``: a re-run replaces its rows.
 
-    Rows of runs whose bronze is gone (retention) are kept: they are the only record of that history.
+    Rows of runs whose bronze is gone (retention) are not rebuilt and so kept: they are the only record left.
     """
     kept = existing.where(~F.col("batch_run_id").isin(*rebuilt_runs)) if rebuilt_runs else existing
     return schemas.conform(kept, schemas.MOVIE_OBSERVATIONS).unionByName(fresh)

@@ -194,6 +194,8 @@ def validate_staged(
                 quality_path=paths.quality(suite_name, batch_run_id),
                 lake_fs=lake,
                 dataset=paths.silver(dataset),
+                # A few files: scanning only the columns a metric needs beats caching cast and crew arrays.
+                cache=False,
             )
         )
     return reports
@@ -255,7 +257,6 @@ def stage_outputs(
 
     Returns the number of observations this run adds.
     """
-    rebuilt_runs = sorted({p.hour.batch_run_id for p in plan.to_read if p.dataset == "movies"})
     fresh = outputs.observations.persist()
     try:
         existing = read_dataset(spark, lake, paths.silver("movie_observations"), schemas.MOVIE_OBSERVATIONS)
@@ -268,7 +269,7 @@ def stage_outputs(
             publish.write_state(frame, staged(paths, batch_run_id, dataset))
         lake.delete(staged(paths, batch_run_id, "movie_observations"))
         publish.write_partitioned(
-            observations.replace_runs(existing, fresh, rebuilt_runs),
+            observations.replace_runs(existing, fresh, plan.rebuilt_runs),
             staged(paths, batch_run_id, "movie_observations"),
             schemas.OBSERVATIONS_PARTITIONS,
         )

@@ -63,9 +63,21 @@ class SilverPlan:
     reason: str
     to_read: tuple[BronzePartition, ...]  # the partitions this run merges
     merged_after: dict[str, str]  # the record to write once Silver is published
+    bronze_runs: tuple[str, ...] = ()  # every run bronze/movies holds, up to this hour or not
 
     def paths(self, dataset: str) -> list[str]:
         return [partition.path for partition in self.to_read if partition.dataset == dataset]
+
+    @property
+    def rebuilt_runs(self) -> list[str]:
+        """The runs whose observations this run writes anew (its other rows are kept).
+
+        An incremental run rebuilds the runs it reads. A full refresh rebuilds every run bronze holds, and drops
+        those after its hour (a later run merges them again); it keeps only the history bronze no longer has.
+        """
+        if self.mode == "full":
+            return sorted(self.bronze_runs)
+        return sorted({p.hour.batch_run_id for p in self.to_read if p.dataset == "movies"})
 
 
 def bronze_partitions(spark: SparkSession, lake: LakeFS, paths: LakePaths) -> list[BronzePartition]:
@@ -124,7 +136,8 @@ def plan_run(
     merged = read_merged(lake, paths)
 
     def full(reason: str) -> SilverPlan:
-        return SilverPlan("full", reason, tuple(up_to_hour), {p.key: p.fingerprint for p in up_to_hour})
+        runs = tuple(sorted({p.hour.batch_run_id for p in existing if p.dataset == "movies"}))
+        return SilverPlan("full", reason, tuple(up_to_hour), {p.key: p.fingerprint for p in up_to_hour}, runs)
 
     if full_refresh:
         return full("full refresh requested")
