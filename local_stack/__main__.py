@@ -128,18 +128,29 @@ def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
     return 0 if state == "success" else 1
 
 
+def backfill_bound(text: str, *, end_of_day: bool) -> datetime:
+    """A backfill bound in UTC: a date covers its whole day, a timestamp is taken as it is."""
+    bound = datetime.fromisoformat(text)
+    if bound.tzinfo is None:
+        bound = bound.replace(tzinfo=UTC)
+    if end_of_day and len(text) == len("YYYY-MM-DD"):
+        bound += timedelta(hours=23, minutes=59)
+    return bound
+
+
 def backfill(stack: EmbeddedStack, args: list[str]) -> int:
     """Creates an Airflow backfill of tmdb_batch_pipeline for [START, END] and reports each run as it ends."""
     parser = argparse.ArgumentParser(prog="make backfill")
-    parser.add_argument("start", help="YYYY-MM-DD (first day, from 00:00 UTC)")
-    parser.add_argument("end", help="YYYY-MM-DD (last day, until its 20:00 run)")
+    parser.add_argument("start", help="YYYY-MM-DD (from 00:00 UTC) or an ISO timestamp such as 2025-11-09T08:00")
+    parser.add_argument("end", help="YYYY-MM-DD (until its 20:00 run) or an ISO timestamp (inclusive)")
     options = parser.parse_args(args)
     try:
-        start = datetime.fromisoformat(options.start).replace(tzinfo=UTC)
-        end = datetime.fromisoformat(options.end).replace(tzinfo=UTC) + timedelta(hours=23, minutes=59)
+        start, end = backfill_bound(options.start, end_of_day=False), backfill_bound(options.end, end_of_day=True)
     except ValueError:
         print(
-            f"error: START and END must be dates YYYY-MM-DD, got {options.start!r} and {options.end!r}", file=sys.stderr
+            f"error: START and END must be dates YYYY-MM-DD or ISO timestamps, got {options.start!r} and "
+            f"{options.end!r}",
+            file=sys.stderr,
         )
         return 2
     if end < start:

@@ -9,6 +9,7 @@
 #   trigger-dag [DATE]     unpause and trigger the pipeline DAG (optional logical date)
 #   backfill START END     queue the pipeline's runs between two dates (the scheduler runs them)
 #   hdfs-ls                list the lake's layers, datasets and newest partitions
+#   quality-docs           where the Data Docs pages of each quality suite are (inside the stack's HDFS)
 #   hdfs-create-dirs       wait for HDFS to leave safe mode, create the lake's layer folders
 #   mongo-query-views      run scripts/mongo_queries.js against moviedb
 #   mongo-shell | airflow-shell | spark-master-shell    open a shell in the container
@@ -382,6 +383,7 @@ main() {
         trigger-dag) trigger_dag "$@" ;;
         backfill) backfill "$@" ;;
         hdfs-ls) lake_cli ls ;;
+        quality-docs) lake_cli quality-docs ;;
         hdfs-create-dirs) hdfs_create_dirs ;;
         mongo-query-views) mongo_query_views ;;
         mongo-shell) mongo_shell ;;

@@ -117,18 +117,24 @@ def test_gold_run_publishes_every_view_partitioned_with_the_run_last_and_records
     assert fs.exists(f"{paths.quality('gold_trending_scores', HOUR.batch_run_id)}/index.html")
 
 
-def test_gold_rerun_replaces_exactly_the_folders_of_its_run(spark, lake):
+def test_gold_rerun_keeps_a_published_run_and_a_forced_one_replaces_exactly_its_folders(spark, lake):
     paths, fs, settings = lake
     write_silver(spark, paths, MOVIES)
     run_gold(spark, settings, EARLIER, views=["genre_analytics"])
     run_gold(spark, settings, HOUR, views=["genre_analytics"])
 
-    # Silver changes: Alpha's release moves from May to June 2024; then the later hour is run again.
+    earlier, later = {"batch_run_id": EARLIER.batch_run_id}, {"batch_run_id": HOUR.batch_run_id}
+    published = fs.list_partitions(paths.gold("genre_analytics"))
+    assert {"year": "2024", "month": "5", **later} in published
+
+    # Silver changes: Alpha's release moves from May to June 2024. A plain re-run keeps what the hour published;
+    # a forced one rebuilds it.
     moved = [{**MOVIES[0], "release_date": date(2024, 6, 10)}, MOVIES[1]]
     write_silver(spark, paths, moved)
     run_gold(spark, settings, HOUR, views=["genre_analytics"])
+    assert fs.list_partitions(paths.gold("genre_analytics")) == published
+    run_gold(spark, settings, HOUR, views=["genre_analytics"], force=True)
 
-    earlier, later = {"batch_run_id": EARLIER.batch_run_id}, {"batch_run_id": HOUR.batch_run_id}
     # The re-run's May 2024 folder is gone, its June folder is new; the earlier run keeps its own May.
     assert fs.list_partitions(paths.gold("genre_analytics")) == [
         {"year": "2024", "month": "5", **earlier},

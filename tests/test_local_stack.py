@@ -92,3 +92,18 @@ def test_an_unhealthy_service_fails_with_the_tail_of_its_log(tmp_path: Path) -> 
     with pytest.raises(processes.ServiceError, match="bad config: port"):
         processes.wait_healthy(service)
     processes.stop(service)
+
+
+@pytest.mark.parametrize(
+    ("text", "end_of_day", "expected"),
+    [
+        ("2025-11-01", False, "2025-11-01T00:00:00+00:00"),
+        ("2025-11-02", True, "2025-11-02T23:59:00+00:00"),
+        ("2025-11-02T08:00", True, "2025-11-02T08:00:00+00:00"),
+        ("2025-11-02T10:00:00+02:00", False, "2025-11-02T10:00:00+02:00"),
+    ],
+)
+def test_backfill_bounds_cover_whole_days_or_exact_instants(text: str, end_of_day: bool, expected: str) -> None:
+    from local_stack.__main__ import backfill_bound
+
+    assert backfill_bound(text, end_of_day=end_of_day).isoformat() == expected

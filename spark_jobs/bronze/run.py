@@ -259,6 +259,7 @@ class BronzeJob:
             self.fs.delete(self.paths.bronze_partition(dataset, self.hour))
             log.info("bronze/%s: no rows for %s", dataset, self.batch_run_id)
             return 0
+        digest = transforms.content_digest(staged)
         (
             staged.transform(transforms.with_partition_columns, self.hour)
             .coalesce(1)
@@ -267,8 +268,21 @@ class BronzeJob:
             .partitionBy(*schema.PARTITION_COLUMNS)
             .parquet(self.paths.bronze(dataset))
         )
+        self._name_by_content(self.paths.bronze_partition(dataset, self.hour), digest)
         log.info("bronze/%s: %d rows at %s", dataset, rows, self.paths.bronze_partition(dataset, self.hour))
         return rows
+
+    def _name_by_content(self, partition: str, digest: str) -> None:
+        """Names the partition's data file after its content.
+
+        Silver recognises merged partitions by their file names; a re-run that stores the same records must not
+        look like new data (which would make the next Silver run a full refresh), while changed records must.
+        """
+        files = [f for f in self.fs.list(partition) if not f.is_dir and not f.name.startswith(("_", "."))]
+        for number, data_file in enumerate(files):
+            target = f"{partition}/part-{number:05d}-{digest}.snappy.parquet"
+            if data_file.path != target:
+                self.fs.rename(data_file.path, target)
 
     def _write_record(
         self,

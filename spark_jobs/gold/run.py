@@ -6,7 +6,8 @@ Extract reads ``silver/{movies,reviews,movie_observations}``; transform builds e
 ``batch_views``; validate runs each view's Great Expectations suite (``gold_<view>``, results under ``quality/``);
 load publishes the views, only when every selected view passed, by replacing exactly the folders of this run
 (:mod:`spark_jobs.gold.publish`). The run record goes to ``metadata/gold_runs/batch_run_id=R/run.json``.
-``computed_at`` is the logical hour, never the wall clock.
+``computed_at`` is the logical hour, never the wall clock. A re-run of an hour whose views are published leaves
+them as they are (``--force`` rebuilds them from the Silver of now).
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="VIEW",
         help=f"views to build (space- or comma-separated), default all: {', '.join(VIEW_NAMES)}",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild views this run already published (by default a re-run leaves them as they are)",
+    )
     args = parser.parse_args(argv)
     views = [name for value in args.views for name in value.split(",") if name]
     unknown = sorted(set(views) - set(VIEW_NAMES))
@@ -100,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = get_settings()
     spark = build_spark_session(settings, f"gold_{hour.batch_run_id}", extra_conf=SPARK_CONF)
-    run_gold(spark, settings, hour, views=args.views)
+    run_gold(spark, settings, hour, views=args.views, force=args.force)
     return 0
 
 
@@ -109,8 +115,13 @@ def run_gold(
     settings: Settings,
     hour: LogicalHour,
     views: Sequence[str] = VIEW_NAMES,
+    *,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Builds, validates and publishes ``views`` for ``hour``; returns the run record (also written to the lake).
+
+    Views this run already published are left as they are unless ``force``: Silver holds the latest state, so
+    rebuilding an older hour after later ones merged would mix in what was observed after it.
 
     Each view is materialised once (local checkpoint), so validation and the write read the same rows without
     computing the view twice. Nothing is published unless every selected view passed its critical expectations.
@@ -125,6 +136,10 @@ def run_gold(
     # A record means an earlier attempt of this run got as far as publishing (or failed before): its folders,
     # if any, must be found and replaced. A first attempt has nothing of its own to look for.
     earlier_attempt = lake.exists(record_path)
+    previous = _read_record(lake, record_path)
+    if not force and previous and previous.get("status") == "success" and set(views) <= set(previous["views"]):
+        log.info("gold run %s already published %s; nothing to do (--force rebuilds)", run_id, ", ".join(views))
+        return previous
     record: dict[str, Any] = {"logical_hour": hour.iso, "views": list(views), "status": "running"}
     silver = Silver()
     try:

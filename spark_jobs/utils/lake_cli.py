@@ -1,4 +1,5 @@
-"""``python -m spark_jobs.utils.lake_cli {ls,create-dirs}``: list or create the lake's layers and partitions.
+"""``python -m spark_jobs.utils.lake_cli {ls,create-dirs,quality-docs}``: the lake's layers and partitions, and
+where the Data Docs of each quality suite are.
 
 Goes through Spark's Hadoop FileSystem API, so it lists a local lake and HDFS alike.
 """
@@ -42,10 +43,28 @@ def listing(lake: LakeFS, paths: LakePaths, max_partitions: int) -> list[str]:
     return lines
 
 
+def quality_docs(lake: LakeFS, paths: LakePaths, runs: int) -> list[str]:
+    """The Data Docs pages of each suite's newest runs, with each validation's outcome."""
+    root = paths.layer("quality")
+    suites = [child for child in lake.list(root) if child.is_dir]
+    if not suites:
+        return [f"no validation results under {root} yet: run the pipeline (make demo or make trigger-dag)"]
+    lines = [f"Data Docs under {root} (open a page in a browser; newest runs last):"]
+    for suite in suites:
+        run_folders = [child for child in lake.list(suite.path) if child.is_dir and "batch_run_id=" in child.name]
+        lines.append(f"  {suite.name}  ({len(run_folders)} runs)")
+        for run in run_folders[-runs:]:
+            page = f"{run.path}/index.html"
+            if lake.exists(page):
+                lines.append(f"    {run.name.removeprefix('batch_run_id=')}  {page}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["ls", "create-dirs"])
+    parser.add_argument("command", choices=["ls", "create-dirs", "quality-docs"])
     parser.add_argument("--partitions", type=int, default=6, help="newest partitions shown per dataset")
+    parser.add_argument("--runs", type=int, default=2, help="newest runs shown per quality suite")
     options = parser.parse_args(argv)
     configure_logging("lake_cli")
     settings = get_settings()
@@ -55,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "create-dirs":
             created = create_dirs(lake, paths)
             print(f"created {len(created)} layer folders under {paths.root}" + "".join(f"\n  {p}" for p in created))
+        elif options.command == "quality-docs":
+            print("\n".join(quality_docs(lake, paths, options.runs)))
         else:
             print("\n".join(listing(lake, paths, options.partitions)))
     finally:

@@ -1,0 +1,193 @@
+"""End to end: `tmdb_batch_pipeline` run with `dag.test()` for two logical hours against the TMDB simulator,
+local Spark and nx-27017; then the first hour again, and an hour whose Silver expectations fail.
+
+Airflow runs every task of the DAG as it is declared (sensors, Python tasks, SparkSubmitOperator with its
+templated arguments). Only the `spark-submit` process is replaced: the hook runs the submitted application's
+`main(args)` in this process, on the test session's local Spark, so the chain costs one JVM instead of twelve.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import _PROJECT
+from tests.simulator_fixture import TEST_CLOCK, reset, start_simulator
+from tests.test_export_to_mongo import SEED_QUERIES, _mongosh
+
+FIRST_HOUR = TEST_CLOCK - timedelta(hours=4)
+SECOND_HOUR = TEST_CLOCK
+PIPELINE = "tmdb_batch_pipeline"
+
+
+class SubmittedJobFailed(RuntimeError):
+    pass
+
+
+def run_application_in_process(hook: Any, application: str = "", **_: Any) -> None:
+    """What `spark-submit <application> <args>` does, minus the new JVM: the job's `main` on this session."""
+    module = ".".join(Path(application).relative_to(_PROJECT).with_suffix("").parts)
+    result = importlib.import_module(module).main(list(hook._application_args))
+    if isinstance(result, int) and result != 0:
+        raise SubmittedJobFailed(f"{module} {' '.join(hook._application_args)} exited with {result}")
+
+
+@pytest.fixture(scope="module")
+def pipeline(spark, mongo_server, tmp_path_factory):
+    """The pipeline DAG with the jobs pointed at a temporary lake, nx-27017 and the simulator."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
+    from airflow.utils import db
+    from pyspark.sql import SparkSession
+
+    from config.settings import get_settings
+
+    database = "moviedb_e2e"
+    settings_env = {
+        "LAKE_ROOT": tmp_path_factory.mktemp("e2e-lake").as_uri(),
+        "MONGODB_CONNECTION_STRING": mongo_server.rsplit("/", 1)[0] + f"/{database}",
+        "MONGODB_DATABASE": database,
+        "TMDB_PAGES": "1",
+        "TMDB_TOP_CAST": "2",
+        "TMDB_RATE_LIMIT": "1000",
+        "TMDB_CONCURRENCY": "8",
+        "SPARK_SHUFFLE_PARTITIONS": "1",
+        "AIRFLOW_CONN_SPARK_DEFAULT": "spark://local",
+    }
+    patch = pytest.MonkeyPatch()
+    with start_simulator() as simulator:
+        reset(simulator)
+        patch.setenv("TMDB_BASE_URL", simulator.base_url)
+        for name, value in settings_env.items():
+            patch.setenv(name, value)
+        patch.setattr(SparkSubmitHook, "submit", run_application_in_process)
+        # The jobs stop their session when they finish; here they all share the test session.
+        patch.setattr(SparkSession, "stop", lambda self: None)
+        sys.path.insert(0, str(_PROJECT / "dags"))
+        get_settings.cache_clear()
+        db.resetdb()
+        dag = DagBag(dag_folder=str(_PROJECT / "dags")).get_dag(PIPELINE)
+        try:
+            yield dag, simulator, settings_env
+        finally:
+            patch.undo()
+            get_settings.cache_clear()
+
+
+def run_hour(pipeline, hour) -> tuple[str, dict[str, str]]:
+    """One pipeline run for `hour` with the simulator's clock at that hour: the run's state and its tasks'."""
+    from master_dataset.simulator import control
+
+    dag, simulator, _ = pipeline
+    control.set_clock(simulator.base_url, hour, frozen=True)
+    run = dag.test(logical_date=hour, run_conf={"logical_hour": hour.isoformat()})
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    return str(run.state), states
+
+
+def served(pipeline) -> list[dict[str, Any]]:
+    import pymongo
+
+    _, _, env = pipeline
+    with pymongo.MongoClient(env["MONGODB_CONNECTION_STRING"]) as client:
+        return list(client[env["MONGODB_DATABASE"]].batch_views.find().sort("_id", 1))
+
+
+def lake_files(pipeline) -> dict[str, list[bytes]]:
+    """The bytes of every Silver and Gold data file, by folder (Spark names files at random; Parquet written
+    from identical rows is identical)."""
+    _, _, env = pipeline
+    root = Path(env["LAKE_ROOT"].removeprefix("file://"))
+    folders: dict[str, list[bytes]] = {}
+    for layer in ("silver", "gold"):
+        for path in (root / layer).rglob("*.parquet"):
+            folders.setdefault(str(path.parent.relative_to(root)), []).append(path.read_bytes())
+    return {folder: sorted(files) for folder, files in sorted(folders.items())}
+
+
+@pytest.fixture(scope="module")
+def two_hours(pipeline):
+    first = run_hour(pipeline, FIRST_HOUR)
+    second = run_hour(pipeline, SECOND_HOUR)
+    return first, second
+
+
+def test_both_hours_run_every_task_to_success(two_hours) -> None:
+    for state, tasks in two_hours:
+        assert state == "success", tasks
+        assert set(tasks.values()) == {"success"}, tasks
+        assert {"ingestion.update_metadata", "transform.data_quality_checks", "aggregate.export_to_mongodb"} <= set(
+            tasks
+        )
+
+
+def test_the_seeds_queries_answer_with_the_served_views(pipeline, two_hours) -> None:
+    _, _, env = pipeline
+    answers = json.loads(_mongosh(env["MONGODB_CONNECTION_STRING"], "--eval", SEED_QUERIES))
+    counts = {entry["_id"]: entry["count"] for entry in answers["count"]}
+
+    assert set(counts) == {
+        "genre_analytics",
+        "trending_movies",
+        "temporal_analytics",
+        "actor_network",
+        "sentiment_trends",
+        "movie_analytics",
+    }
+    assert all(count > 0 for count in counts.values())
+    assert answers["genre"], "no genre_analytics document for Action"
+    assert {doc["genre"] for doc in answers["genre"]} == {"Action"}
+    assert answers["temporal"], "no temporal_analytics document for 2025-11"
+    scores = [doc["trending_score"] for doc in answers["trending"]]
+    assert len(scores) == 5 and scores == sorted(scores, reverse=True)
+    # Every served document comes from the second hour: the first hour's were replaced, none left behind.
+    assert {doc["batch_run_id"] for doc in served(pipeline)} == {"batch_2025_11_09_12"}
+
+
+def test_two_hours_of_observations_give_seven_day_velocity(pipeline, two_hours) -> None:
+    seven_day = [doc for doc in served(pipeline) if doc["view_type"] == "trending_movies" and doc["window_days"] == 7]
+
+    assert seven_day
+    assert any(doc["velocity"] is not None and doc["observations"] == 2 for doc in seven_day)
+
+
+def test_running_the_first_hour_again_changes_nothing(pipeline, two_hours) -> None:
+    documents, files = served(pipeline), lake_files(pipeline)
+
+    state, tasks = run_hour(pipeline, FIRST_HOUR)
+
+    assert state == "success", tasks
+    assert served(pipeline) == documents
+    assert lake_files(pipeline) == files
+
+
+def test_a_failing_expectation_stops_the_run_before_anything_is_published(pipeline, two_hours, monkeypatch) -> None:
+    import great_expectations.expectations as gxe
+
+    from ge_expectations import batch_layer_suite
+
+    documents, files = served(pipeline), lake_files(pipeline)
+    original = batch_layer_suite.silver_movies_suite
+
+    def impossible_suite(columns, min_rows):
+        # No TMDB movie has a vote average above 10: this expectation fails on any non-empty Silver.
+        return [*original(columns, min_rows), gxe.ExpectColumnMaxToBeBetween(column="vote_average", min_value=11)]
+
+    monkeypatch.setattr(batch_layer_suite, "silver_movies_suite", impossible_suite)
+    dag, _, _ = pipeline
+    # A data-quality failure is not transient: without retries the run fails at once rather than in minutes.
+    monkeypatch.setattr(dag.get_task("transform.bronze_to_silver"), "retries", 0)
+    state, tasks = run_hour(pipeline, SECOND_HOUR + timedelta(hours=4))
+
+    assert state == "failed"
+    assert tasks["ingestion.update_metadata"] == "success"
+    assert tasks["transform.bronze_to_silver"] == "failed"
+    assert tasks["aggregate.export_to_mongodb"] in {"upstream_failed", "None"}
+    assert served(pipeline) == documents
+    assert lake_files(pipeline) == files
