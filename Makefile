@@ -56,8 +56,8 @@ test: $(SETUP_STAMP) lint ## Run ruff, then the whole pytest suite
 	$(PY) -m pytest
 
 .PHONY: bench
-bench: $(SETUP_STAMP) ## Measure every stage's speed and memory; report under bench/results/
-	$(PY) -m bench.run $(BENCH_ARGS)
+bench: $(SETUP_STAMP) ## Measure every stage's speed and memory; report in bench/results/ (ARGS="--days 1 --only processing")
+	$(PY) -m bench.run $(ARGS) $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- stack
 .PHONY: up down down-v ps health ui logs logs-airflow logs-spark logs-mongo logs-hdfs
@@ -136,6 +136,14 @@ ifeq ($(STACK),docker)
 	@$(DOCKER) hdfs-ls
 else
 	@$(PY) -m spark_jobs.utils.lake_cli ls
+endif
+
+.PHONY: quality-docs
+quality-docs: $(SETUP_STAMP) ## Where the Data Docs pages of every quality suite are (newest runs)
+ifeq ($(STACK),docker)
+	@$(DOCKER) quality-docs
+else
+	@$(PY) -m spark_jobs.utils.lake_cli quality-docs
 endif
 
 hdfs-create-dirs: $(SETUP_STAMP) ## Create the lake's layer folders (bronze, silver, gold, ...)

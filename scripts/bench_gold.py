@@ -1,10 +1,13 @@
 """Benchmark of the Gold job on synthetic Silver: 20,000 movies, 90 days of observations (about 650,000).
 
     python scripts/bench_gold.py [--lake-root file:///tmp/bench-lake] [--keep] [--output bench/results/gold.json]
+                                 [--days 90] [--generate-only]
 
 Generates Silver with Spark (no Python loops: the data never passes through the driver) in the Silver layout of
 spark_jobs/README.md, then times one run of every Gold view for the logical hour, and prints the wall time of
-the run and of each stage. Generation is deterministic (hash-based), so runs are comparable.
+the run and of each stage. Generation is deterministic (hash-based), so runs are comparable. With
+``--generate-only`` it writes the Silver and its row counts and stops (``make bench`` then runs the Gold job in
+its own process, as a user does, and measures that).
 
 Shape of the synthetic Silver:
 - movies: released 1970..2025, 1-3 of the 19 TMDB genres, 12 cast members drawn with a skew from 50,000 people
@@ -233,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list-size", type=int, default=1_200)
     parser.add_argument("--reviews-per-movie", type=int, default=5)
     parser.add_argument("--reuse-silver", action="store_true", help="skip generation: the lake already has it")
+    parser.add_argument("--generate-only", action="store_true", help="write the Silver, report its rows, stop")
     parser.add_argument("--keep", action="store_true", help="keep a temporary lake after the run")
     parser.add_argument("--output", type=Path, help="also write the report (JSON) to this file")
     args = parser.parse_args(argv)
@@ -252,6 +256,15 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             silver_rows = write_silver(spark, paths, args, hour)
             log.info("synthetic silver %s written in %.1f s", silver_rows, time.monotonic() - started)
+        if args.generate_only:
+            generated = {
+                "logical_hour": hour.iso,
+                "lake_root": lake_root,
+                "silver_rows": silver_rows,
+                "generation_seconds": round(time.monotonic() - started, 1),
+            }
+            _write_report(generated, args.output)
+            return 0
         started, cpu_started, load_before = time.monotonic(), spark_cpu_seconds(), psutil.getloadavg()[0]
         record = run_gold(spark, settings, hour)
         wall = time.monotonic() - started
@@ -270,16 +283,20 @@ def main(argv: list[str] | None = None) -> int:
             "gold_rows": record["counts"],
             "within_budget": wall <= 300,
         }
-        text = json.dumps(report, indent=2)
-        print(text)  # the report is this script's output
-        if args.output:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(text + "\n")
+        _write_report(report, args.output)
         return 0 if report["within_budget"] else 1
     finally:
         if not args.lake_root and not args.keep:
             LakeFS(spark).delete(lake_root)
         spark.stop()
+
+
+def _write_report(report: dict[str, object], output: Path | None) -> None:
+    text = json.dumps(report, indent=2)
+    print(text)  # the report is this script's output
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
     python scripts/bench_ingestion.py [--latency-ms 150] [--fast-rate 40] [--slow-rate 4] [--out results.json]
 
-Starts the simulator (a separate process, full catalogue) and runs the Bronze job in this process on a temporary
-lake, three times:
+Starts the simulator (a separate process, full catalogue) and its own nx-27017 on a free port (the job's
+update-metadata step records the stage in MongoDB), and runs the Bronze job in this process on a temporary lake,
+three times:
 
 1. a first full run at ``--fast-rate`` (every list page, every movie's details, reviews and people are new);
 2. the next run, four hours later on the simulator's clock, at the same rate: the steady state;
@@ -22,6 +23,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -80,10 +82,19 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=20)
 
 
-def settings_for(lake: Path, base_url: str, rate: float, pages: int, top_cast: int, concurrency: int) -> Settings:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_for(
+    lake: Path, base_url: str, mongo_uri: str, rate: float, pages: int, top_cast: int, concurrency: int
+) -> Settings:
     return load_settings(
         _env_file=None,
         lake_root=lake.as_uri(),
+        mongodb_connection_string=mongo_uri,
         tmdb_api_key=None,
         tmdb_read_access_token=None,
         tmdb_base_url=base_url,
@@ -98,7 +109,8 @@ def settings_for(lake: Path, base_url: str, rate: float, pages: int, top_cast: i
 
 def measure(name: str, settings: Settings, hour: datetime) -> dict[str, Any]:
     started = time.monotonic()
-    record = run.main(["--logical-date", hour.isoformat(), "--step", "all"], settings)["store"]
+    # The run record, as update-metadata writes it: requests, steps and endpoints.
+    record = run.main(["--logical-date", hour.isoformat(), "--step", "all"], settings)["update-metadata"]
     wall = time.monotonic() - started
     steps = record["steps"]
     busy = sum(s["requests"] / s["requests_per_second"] for s in steps.values() if s["requests_per_second"])
@@ -127,13 +139,22 @@ def measure(name: str, settings: Settings, hour: datetime) -> dict[str, Any]:
 
 
 def main() -> int:
+    from local_stack import processes
+    from local_stack.services import mongo_service
+
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench_ingestion_"))
     simulator = start_simulator(args)
+    mongo = mongo_service(workdir / "run", workdir / "mongo", free_port())
+    processes.start(mongo)
     base_url = f"http://127.0.0.1:{args.port}/3"
+    mongo_uri = f"mongodb://127.0.0.1:{mongo.ports[0]}/moviedb"
     results: list[dict[str, Any]] = []
     try:
-        fast = settings_for(workdir / "fast", base_url, args.fast_rate, args.pages, args.top_cast, args.concurrency)
+        processes.wait_healthy(mongo)
+        fast = settings_for(
+            workdir / "fast", base_url, mongo_uri, args.fast_rate, args.pages, args.top_cast, args.concurrency
+        )
         spark = build_spark_session(fast, "bench_ingestion", extra_conf={"spark.ui.enabled": "false"})
         control.set_clock(base_url, CLOCK)
         results.append(measure(f"first run @ {args.fast_rate:g}/s", fast, CLOCK))
@@ -141,13 +162,14 @@ def main() -> int:
         control.set_clock(base_url, later)
         results.append(measure(f"steady run @ {args.fast_rate:g}/s", fast, later))
         slow = settings_for(
-            workdir / "slow", base_url, args.slow_rate, args.slow_pages, args.slow_top_cast, args.concurrency
+            workdir / "slow", base_url, mongo_uri, args.slow_rate, args.slow_pages, args.slow_top_cast, args.concurrency
         )
         control.set_clock(base_url, CLOCK)
         results.append(measure(f"first run @ {args.slow_rate:g}/s ({args.slow_pages} page)", slow, CLOCK))
         spark.stop()
     finally:
         stop(simulator)
+        processes.stop(mongo)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nIngestion against the simulator ({args.movies} movies, {args.people} people, {args.latency_ms:g} ms)")
     header = f"{'scenario':<28} {'requests':>8} {'429s':>5} {'wall s':>7} {'extract s':>9} {'req/s busy':>10} "

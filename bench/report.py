@@ -1,0 +1,376 @@
+"""The Markdown report (``bench/results/README.md``) and the history line of ``bench/results/history.md``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.targets import SEED_SECONDS, STAGE_NAMES, STAGES
+
+SECTION_TITLES = {
+    "ingestion": "Ingestion",
+    "runs": "Pipeline runs",
+    "processing": "Processing",
+    "export": "Export",
+    "stack": "Embedded stack",
+}
+HISTORY_COLUMNS = (
+    "date (UTC)", "commit", "sections", "scale", "test run", "full run", "steady run", "rate 40/s", "rate 4/s",
+    "silver incremental", "silver full refresh", "gold", "export", "stack peak", "targets passed",
+)  # fmt: skip
+
+
+# -------------------------------------------------------------------------------------------- formatting
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} s" if value < 120 else f"{value:.0f} s ({value / 60:.1f} min)"
+
+
+def seed_range(low: float, high: float) -> str:
+    return f"{low / 60:g}-{high / 60:g} min" if high >= 120 else f"{low:g}-{high:g} s"
+
+
+def number(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def memory(megabytes: float | None) -> str:
+    return "-" if megabytes is None else f"{megabytes / 1024:.2f} GiB"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _value(verdict: Mapping[str, Any], key: str = "value") -> str:
+    value = verdict.get(key)
+    if value is None:
+        return "-"
+    if verdict["unit"] == "share":
+        return f"{value:.1%}"
+    if verdict["unit"] == "s":
+        return f"{value:.1f} s"
+    return f"{value:.2f} {verdict['unit']}"
+
+
+def _margin(verdict: Mapping[str, Any]) -> str:
+    if verdict.get("margin") is None:
+        return "-"
+    margin = verdict["margin"]
+    if verdict["unit"] == "share":
+        return f"{margin * 100:+.1f} points"
+    word = "under" if margin <= 0 else "over"
+    unit = verdict["unit"]
+    return f"{abs(margin):.1f} {unit} {word} ({verdict['margin_share']:+.0%})"
+
+
+def _verdict(verdict: Mapping[str, Any]) -> str:
+    text = verdict["verdict"]
+    if text in {"pass", "miss"}:
+        text = f"**{text}**" if verdict["at_target_scale"] else f"{text} (reduced scale)"
+    return text
+
+
+# -------------------------------------------------------------------------------------------- sections
+def _result(sections: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    return (sections.get(name) or {}).get("result")
+
+
+def targets_part(verdicts: Sequence[Mapping[str, Any]]) -> list[str]:
+    rows = [
+        [v["target"], _value(v), ("≥ " if v["unit"] == "share" else "≤ ") + _value(v, "limit"), _verdict(v),
+         _margin(v), v.get("measured_at", "-")]
+        for v in verdicts
+    ]  # fmt: skip
+    return ["## Targets", "", *table(["target", "ours", "limit", "verdict", "by", "measured at"], rows)]
+
+
+def seed_part(runs: Mapping[str, Any] | None) -> list[str]:
+    measured = (runs or {}).get("runs", {})
+    if not measured:
+        return []
+
+    def ours(name: str, stage: str) -> str:
+        run = measured.get(name) or {}
+        if stage == "total":
+            return seconds(run.get("total_seconds"))
+        return seconds((run.get("stages", {}).get(stage) or {}).get("wall_seconds"))
+
+    rows = [
+        [STAGE_NAMES[stage], ours("test", stage), seed_range(*SEED_SECONDS["test"][stage]), ours("full", stage),
+         seed_range(*SEED_SECONDS["full"][stage]), ours("steady", stage)]
+        for stage in (*STAGES, "total")
+    ]  # fmt: skip
+
+    def pages(name: str) -> str:
+        run = measured.get(name) or {}
+        return f" ({run['pages']} pages, {run['rate_limit']:g}/s)" if run.get("pages") else ""
+
+    header = ["stage", f"test run: ours{pages('test')}", "test run: seed (2 pages)", f"full run: ours{pages('full')}"]
+    header += ["full run: seed (20 pages)", f"steady run: ours{pages('steady')}"]
+    return [
+        "## The seed's published times beside ours",
+        "",
+        'The seed\'s "Performance Metrics" give expected stage times for its test run (2 pages) and its full '
+        "production run (20 pages x 3 lists); it gives none for a later (steady-state) run.",
+        "",
+        *table(header, rows),
+    ]
+
+
+def runs_part(runs: Mapping[str, Any]) -> list[str]:
+    scale = runs["scale"]
+    lines = [
+        "## Pipeline runs, stage by stage",
+        "",
+        f"Each stage in its own process, one after another, as a user runs them by hand; simulator with "
+        f"{scale['latency_ms']:g} ms latency ({scale['catalogue']}), Spark `{scale['spark_master']}`, temporary lake, "
+        "private nx-27017. Wall times include each JVM's start. `test` and `full` start on empty lakes; `steady` is "
+        "the next logical hour (4 h later on the simulator's clock) on the full run's lake.",
+        "",
+    ]
+    rows = []
+    for name, run in runs["runs"].items():
+        stages = run.get("stages", {})
+        facts = run.get("facts", {})
+        bronze = facts.get("bronze", {})
+        peak = max((stage.get("peak_memory_mb", 0) for stage in stages.values()), default=None)
+        rows.append(
+            [name, run.get("pages", "-"), f"{run.get('rate_limit', 0):g}/s",
+             *(seconds((stages.get(stage) or {}).get("wall_seconds")) for stage in STAGES),
+             seconds(run.get("total_seconds")), number(bronze.get("requests")),
+             (stages.get("bronze") or {}).get("requests_per_second", "-"),
+             number((facts.get("export") or {}).get("documents")), memory(peak), run.get("status", "-")]
+        )  # fmt: skip
+    header = ["run", "pages", "rate", *STAGES, "total", "requests", "req/s (bronze wall)", "documents"]
+    lines += table([*header, "peak memory (a stage)", "status"], rows)
+    lines += ["![stage times per run beside the seed's ranges](stages.png)", ""]
+    return lines
+
+
+def ingestion_part(ingestion: Mapping[str, Any]) -> list[str]:
+    scale = ingestion["scale"]
+    rows = [
+        [found["scenario"], f"{found['rate_limit']:g}/s", found["pages"], number(found["requests"]),
+         found["rate_limited"], f"{found['rate_while_extracting']:.2f}/s", f"{found['share_of_limit']:.1%}",
+         f"{found['rate_end_to_end']:.2f}/s", seconds(found["wall_seconds"])]
+        for found in ingestion["scenarios"].values()
+    ]  # fmt: skip
+    header = ["scenario", "limit", "pages", "requests", "429s", "rate while extracting", "of limit", "end to end"]
+    share = ingestion.get("steady_share_of_first")
+    return [
+        "## Ingestion",
+        "",
+        f"`scripts/bench_ingestion.py`: the Bronze job in one process against the simulator with "
+        f"{scale['latency_ms']:g} ms latency ({scale['catalogue']}). The rate while extracting is requests over the "
+        "time the client was busy; end to end includes Spark's staging and storing.",
+        "",
+        *table([*header, "wall"], rows),
+        f"A steady-state run makes {share:.1%} of a first run's requests." if share is not None else "",
+        "",
+    ]
+
+
+def processing_part(processing: Mapping[str, Any]) -> list[str]:
+    rows = []
+    for size in sorted(processing["sizes"], key=lambda s: s["days"]):
+        for key, title in (
+            ("silver_full_refresh", "Bronze -> Silver, full refresh"),
+            ("silver_incremental", "Bronze -> Silver, incremental hour"),
+            ("gold", "Silver -> Gold"),
+            ("export", "Gold -> MongoDB"),
+        ):
+            stage = size.get(key)
+            if not stage:
+                rows.append([size["days"], title, "failed", "-", "-", "-", "-"])
+                continue
+            rows.append(
+                [size["days"], title, seconds(stage["wall_seconds"]), seconds(stage.get("job_seconds")),
+                 number(stage.get("rows_read")), number(stage.get("rows_per_second")), memory(stage["peak_memory_mb"])]
+            )  # fmt: skip
+    header = ["days", "stage", "wall", "job's own time", "rows read", "rows/s", "peak memory"]
+    return [
+        "## Processing at history sizes",
+        "",
+        f"Synthetic history of {', '.join(str(d) for d in processing['scale']['days'])} days, "
+        f"{processing['scale']['runs_per_day']} runs a day ({processing['scale']['synthetic']}). Each job runs in its "
+        "own process; wall includes the JVM's start, peak memory is the PSS of the job's process tree. Rows read: "
+        "Bronze rows (Silver), Silver rows (Gold), documents written (export of that Gold into a fresh nx-27017).",
+        "",
+        *table(header, rows),
+        "![wall time and peak memory against history size](processing.png)",
+        "",
+    ]
+
+
+def export_part(export: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [run["run"], seconds(run["seconds"]), number(run["documents_per_second"]),
+         ", ".join(f"{k} {v}" for k, v in (run.get("stale_removed") or {}).items()) or "-"]
+        for run in export["runs"]
+    ]  # fmt: skip
+    return [
+        f"## Export of {export['documents']:,} documents",
+        "",
+        f"`scripts/bench_export.py`: one Gold `trending_scores` run of {export['documents']:,} rows exported to "
+        f"nx-27017 (batch size {export['batch_size']}) into an empty database (`first`), again (`again`), then the "
+        f"next run with stale removal (`next`). Spark session start ({export['session_start_seconds']} s) not "
+        f"counted; peak memory of the benchmark's process tree (driver, JVM, nx-27017) "
+        f"{memory(export['peak_memory_mb'])}.",
+        "",
+        *table(["run", "seconds", "documents/s", "stale removed"], rows),
+    ]
+
+
+def stack_part(stack: Mapping[str, Any]) -> list[str]:
+    e2e, mem, scale = stack["end_to_end"], stack["memory"], stack["scale"]
+    by_service = ", ".join(f"{name} {megabytes} MiB" for name, megabytes in mem["at_rest_by_service_mb"].items())
+    return [
+        "## End to end on the embedded stack",
+        "",
+        f"`tmdb_batch_pipeline` triggered through Airflow's REST API for {e2e['batch_run_id']} on the running stack "
+        f"(TMDB pages {scale['tmdb_pages']}, {scale['tmdb_rate_limit']:g} requests/s, "
+        f"{'simulator' if scale['uses_simulator'] else 'real TMDB API'}; Spark worker {scale['spark_worker']}).",
+        "",
+        *table(
+            ["figure", "value"],
+            [
+                ["run state", e2e["state"]],
+                ["trigger to the DAG's end", seconds(e2e["seconds_to_dag_end"])],
+                ["trigger to the last document served", seconds(e2e["seconds_to_last_document"])],
+                ["documents served", number(e2e["documents"])],
+                ["stack memory at rest (PSS)", f"{mem['at_rest_gib']:.2f} GiB"],
+                ["stack memory at peak (PSS, every 0.5 s)", f"{mem['peak_gib']:.2f} GiB"],
+            ],
+        ),
+        f"At rest by service: {by_service}.",
+        "",
+        "![embedded stack memory during the run](stack_memory.png)",
+        "",
+    ]
+
+
+def sections_part(sections: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [SECTION_TITLES[name], section["status"], section.get("measured_at", "-"), section.get("commit", "-"),
+         seconds(section.get("seconds")), "earlier invocation" if section.get("carried_over") else "this invocation"]
+        for name, section in sections.items()
+    ]  # fmt: skip
+    lines = ["## Sections", "", *table(["section", "status", "measured at", "commit", "took", "from"], rows)]
+    for name, section in sections.items():
+        problems = ([section["error"]] if section.get("error") else []) + list(
+            (section.get("result") or {}).get("errors", [])
+        )
+        for problem in problems:
+            lines += [f"**{SECTION_TITLES[name]}**:", "", "```", problem[-3000:], "```", ""]
+    return lines
+
+
+PARTS = {
+    "runs": runs_part,
+    "ingestion": ingestion_part,
+    "processing": processing_part,
+    "export": export_part,
+    "stack": stack_part,
+}
+
+
+def markdown(report: Mapping[str, Any]) -> str:
+    machine, sections = report["machine"], report["sections"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `{report['command']}` on {report['generated_at']} at commit `{machine['commit']}`. "
+        f"Machine: {machine['cpu_count']} CPUs, {machine['memory_gib']} GiB memory, load average "
+        f"{'/'.join(f'{load:.1f}' for load in machine['load_average_at_start'])} (1/5/15 min) at the start, "
+        f"Python {machine['python']}{_stack_note(machine)}. "
+        'Each section states its scale; `make bench` reruns everything, `make bench ARGS="--only SECTION"` one part '
+        "(the others are carried over from the previous report). History: [history.md](history.md).",
+        "",
+        *(f"- **{SECTION_TITLES[name]}**: {_scale_text(section)}" for name, section in sections.items()),
+        "",
+        *targets_part(report["targets"]),
+        *seed_part(_result(sections, "runs")),
+    ]
+    for name, part in PARTS.items():
+        result = _result(sections, name)
+        if result:
+            lines += part(result)
+    lines += sections_part(sections)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _stack_note(machine: Mapping[str, Any]) -> str:
+    running = machine.get("embedded_stack_running") or []
+    return f"; the embedded stack was running meanwhile ({', '.join(running)})" if running else ""
+
+
+def _scale_text(section: Mapping[str, Any]) -> str:
+    scale = (section.get("result") or {}).get("scale") or section.get("scale") or {}
+    text = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in scale.items()) or "-"
+    return f"{text} ({section['status']}, {section.get('measured_at', '-')})"
+
+
+# -------------------------------------------------------------------------------------------- history
+def history_line(report: Mapping[str, Any], fresh: Sequence[str]) -> list[str]:
+    """One row of key figures measured by this invocation ("-" for what it did not measure)."""
+    sections = {name: report["sections"][name] for name in fresh if name in report["sections"]}
+    verdicts = {v["key"]: v for v in report["targets"]}
+
+    def figure(key: str) -> str:
+        verdict = verdicts.get(key, {})
+        section = _TARGET_SECTIONS[key]
+        if section not in sections or verdict.get("value") is None:
+            return "-"
+        return _value(verdict) + ("" if verdict["at_target_scale"] else "*")
+
+    judged = [v for v in verdicts.values() if v.get("value") is not None and _TARGET_SECTIONS[v["key"]] in sections]
+    passed = f"{sum(v['verdict'] == 'pass' for v in judged)}/{len(judged)}" if judged else "-"
+    scale = "; ".join(_short_scale(name, section) for name, section in sections.items())
+    return [
+        report["generated_at"][:16].replace("T", " "), report["machine"]["commit"],
+        ",".join(f"{name}{'' if s['status'] == 'ok' else ' (' + s['status'] + ')'}" for name, s in sections.items()),
+        scale or "-", figure("test_run"), figure("full_run"), figure("steady_run"), figure("rate_fast"),
+        figure("rate_slow"), figure("silver_incremental"), figure("silver_full_refresh"), figure("gold"),
+        figure("export_50k"), figure("stack_memory"), passed,
+    ]  # fmt: skip
+
+
+_TARGET_SECTIONS = {
+    "full_run": "runs", "steady_run": "runs", "test_run": "runs", "rate_fast": "ingestion", "rate_slow": "ingestion",
+    "silver_incremental": "processing", "silver_full_refresh": "processing", "gold": "processing",
+    "export_50k": "export", "stack_memory": "stack",
+}  # fmt: skip
+
+
+def _short_scale(name: str, section: Mapping[str, Any]) -> str:
+    scale = (section.get("result") or {}).get("scale") or section.get("scale") or {}
+    if name == "processing":
+        return f"days {','.join(str(d) for d in scale.get('days', []))}"
+    if name == "runs":
+        return f"full {scale.get('full_pages')} pages"
+    if name == "ingestion":
+        return f"ingestion {scale.get('pages', scale.get('ingestion_pages'))} pages"
+    if name == "export":
+        return f"{scale.get('documents')} documents"
+    return name
+
+
+def append_history(path: Path, row: Sequence[str]) -> None:
+    if not path.exists():
+        intro = [
+            "# Benchmark history",
+            "",
+            "One line per `make bench`, newest last. Figures of the sections that invocation ran; `*` marks a "
+            "figure measured below the target's scale. The latest full report: [README.md](README.md).",
+            "",
+            "| " + " | ".join(HISTORY_COLUMNS) + " |",
+            "|" + "---|" * len(HISTORY_COLUMNS),
+        ]
+        path.write_text("\n".join(intro) + "\n")
+    with path.open("a") as stream:
+        stream.write("| " + " | ".join(row) + " |\n")
