@@ -50,8 +50,9 @@ def make_client(base_url: str, **overrides: Any) -> TMDBClient:
     options: dict[str, Any] = {
         "rate_limit": 1000,
         "concurrency": 8,
-        "timeout": 0.5,
-        "connect_timeout": 0.5,
+        # Long enough for a busy two-core machine; the timeout test sets its own.
+        "timeout": 3.0,
+        "connect_timeout": 3.0,
         "max_retries": 2,
         "backoff": 0.01,
         "backoff_max": 0.05,
@@ -141,9 +142,12 @@ def test_persistent_server_errors_raise_after_bounded_retries(client: TMDBClient
     assert served(sim) == 3
 
 
-def test_timeouts_are_retried_then_reported(client: TMDBClient, sim) -> None:
+def test_timeouts_are_retried_then_reported(sim) -> None:
     control.set_faults(sim.base_url, stall_seconds=1.0, rules=[{"path": "/3/movie/11", "kind": "timeout"}])
-    with pytest.raises(TMDBTransportError, match="timed out") as caught:
+    with (
+        make_client(sim.base_url, timeout=0.5) as client,
+        pytest.raises(TMDBTransportError, match="timed out") as caught,
+    ):
         client.get("/movie/{id}", id=11)
     assert caught.value.attempts == 3
 
