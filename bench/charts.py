@@ -61,10 +61,7 @@ def stages_chart(runs: Mapping[str, Any], path: Path) -> Path | None:
         ax.set_ylabel("seconds (log scale)")
         ax.set_title(f"{RUN_TITLES[name]}: {run['pages']} pages, {run['rate_limit']:g}/s", fontsize=10)
         ax.legend(fontsize=8, loc="upper left")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def processing_chart(processing: Mapping[str, Any], path: Path) -> Path | None:
@@ -96,10 +93,7 @@ def processing_chart(processing: Mapping[str, Any], path: Path) -> Path | None:
     for ax in (time_ax, memory_ax):
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def stack_chart(stack: Mapping[str, Any], path: Path) -> Path | None:
@@ -116,6 +110,10 @@ def stack_chart(stack: Mapping[str, Any], path: Path) -> Path | None:
     ax.set_title("Embedded stack memory during the end-to-end run", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return _save(figure, path)
+
+
+def _save(figure: Any, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from batch_views.export_to_mongo import SERVING_VIEWS
 from tests.conftest import _PROJECT
 from tests.simulator_fixture import TEST_CLOCK, reset, start_simulator
 from tests.test_export_to_mongo import SEED_QUERIES, _mongosh
@@ -132,14 +133,7 @@ def test_the_seeds_queries_answer_with_the_served_views(pipeline, two_hours) -> 
     answers = json.loads(_mongosh(env["MONGODB_CONNECTION_STRING"], "--eval", SEED_QUERIES))
     counts = {entry["_id"]: entry["count"] for entry in answers["count"]}
 
-    assert set(counts) == {
-        "genre_analytics",
-        "trending_movies",
-        "temporal_analytics",
-        "actor_network",
-        "sentiment_trends",
-        "movie_analytics",
-    }
+    assert set(counts) == {view.view_type for view in SERVING_VIEWS}
     assert all(count > 0 for count in counts.values())
     assert answers["genre"], "no genre_analytics document for Action"
     assert {doc["genre"] for doc in answers["genre"]} == {"Action"}
