@@ -28,7 +28,7 @@ PIPELINE = "tmdb_batch_pipeline"
 
 
 class SubmittedJobFailed(RuntimeError):
-    pass
+    """A submitted application ended with a non-zero exit code, as spark-submit would report it."""
 
 
 def run_application_in_process(hook: Any, application: str = "", **_: Any) -> None:
