@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench.measure import PeakSampler, tree_memory
 from config.settings import Settings, get_settings
 from local_stack.airflow_api import AirflowAPI
@@ -46,6 +48,16 @@ def stack_pids(stack: EmbeddedStack) -> dict[str, int]:
     return pids
 
 
+def process_environment(pid: int | None) -> dict[str, str]:
+    """A running process's environment (empty when it cannot be read)."""
+    if pid is None:
+        return {}
+    try:
+        return dict(psutil.Process(pid).environ())
+    except psutil.Error:
+        return {}
+
+
 def stack_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     settings = get_settings()
     stack = EmbeddedStack(settings)
@@ -63,10 +75,12 @@ def stack_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     )
     with PeakSampler(lambda: tree_memory(pids.values()), SAMPLE_SECONDS) as busy:
         end_to_end = run_end_to_end(settings, hour, args.stack_timeout)
+    scheduler_env = process_environment(pids.get("airflow-scheduler"))
     return {
         "scale": {
-            "tmdb_pages": settings.tmdb_pages,
-            "tmdb_rate_limit": settings.tmdb_rate_limit,
+            # What the stack's tasks run with: the environment the scheduler was started with, else the defaults.
+            "tmdb_pages": int(scheduler_env.get("TMDB_PAGES", settings.tmdb_pages)),
+            "tmdb_rate_limit": float(scheduler_env.get("TMDB_RATE_LIMIT", settings.tmdb_rate_limit)),
             "uses_simulator": settings.uses_simulator,
             "spark_worker": f"{settings.spark_worker_cores} cores, {settings.spark_worker_memory}",
             "airflow_parallelism": settings.airflow_parallelism,
@@ -116,6 +130,12 @@ def run_end_to_end(settings: Settings, hour: LogicalHour, timeout: float) -> dic
 
         # As make demo does: the run is a live run of its hour.
         set_clock(f"http://127.0.0.1:{settings.tmdb_simulator_port}", hour.start)
+    already = served_documents(settings, hour)
+    if already:
+        raise StackNotUp(
+            f"{hour.batch_run_id} is already served ({already} documents): its re-run would leave them as they are "
+            "and time nothing; pass --stack-logical-date with a newer hour"
+        )
     client.unpause(dag_id)
     started = time.monotonic()
     run_id = client.trigger(dag_id, datetime.now(UTC), conf={"logical_hour": hour.iso})
@@ -130,6 +150,13 @@ def run_end_to_end(settings: Settings, hour: LogicalHour, timeout: float) -> dic
         "run_end_date": info.get("end_date"),
         **found,
     }
+
+
+def served_documents(settings: Settings, hour: LogicalHour) -> int:
+    from pymongo import MongoClient
+
+    with MongoClient(settings.mongodb_connection_string.get_secret_value(), serverSelectionTimeoutMS=5000) as mongo:
+        return mongo[settings.mongodb_database].batch_views.count_documents({"batch_run_id": hour.batch_run_id})
 
 
 def follow(
