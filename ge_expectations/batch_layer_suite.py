@@ -298,6 +298,16 @@ def silver_observations_suite(columns: Sequence[str], min_rows: int) -> list[Exp
     ]
 
 
+def silver_suite(dataset: str, columns: Sequence[str], min_rows: int) -> list[Expectation]:
+    """The suite of a Silver dataset (movies, reviews or movie_observations)."""
+    suites = {
+        "movies": silver_movies_suite,
+        "reviews": silver_reviews_suite,
+        "movie_observations": silver_observations_suite,
+    }
+    return suites[dataset](columns, min_rows)
+
+
 # ---------------------------------------------------------------------------------------------- gold suites
 # Each expectation costs at least one Spark job over the view: the gold suites check what can go wrong (keys,
 # bounds, allowed values), not what holds by construction (batch_run_id and computed_at are literals).

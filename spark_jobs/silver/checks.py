@@ -68,11 +68,6 @@ def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) 
     record = silver_run_record(lake, paths, batch_run_id)
     if record.get("status") not in PUBLISHED_STATUSES:
         raise RuntimeError(f"silver run {batch_run_id} ended {record.get('status')!r}: nothing to check")
-    suite_of = {
-        "movies": suites.silver_movies_suite,
-        "reviews": suites.silver_reviews_suite,
-        "movie_observations": suites.silver_observations_suite,
-    }
     checks = []
     for dataset, (schema, _) in SILVER_DATASETS.items():
         if not lake.exists(paths.silver(dataset)):
@@ -81,7 +76,7 @@ def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) 
         report = suites.validate(
             spark.read.schema(schema).parquet(paths.silver(dataset)),
             suite_name,
-            suite_of[dataset](schema.fieldNames(), 1),
+            suites.silver_suite(dataset, schema.fieldNames(), 1),
             batch_run_id=batch_run_id,
             quality_path=paths.quality(suite_name, batch_run_id),
             lake_fs=lake,

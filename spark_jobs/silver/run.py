@@ -177,11 +177,6 @@ def validate_staged(
     movie_observations partitions the run rewrites. Publishing then copies from exactly these files."""
     from ge_expectations import batch_layer_suite as suites
 
-    suite_of = {
-        "movies": suites.silver_movies_suite,
-        "reviews": suites.silver_reviews_suite,
-        "movie_observations": suites.silver_observations_suite,
-    }
     reports = []
     for dataset, (schema, _) in SILVER_DATASETS.items():
         suite_name = f"silver_{dataset}"
@@ -189,7 +184,7 @@ def validate_staged(
             suites.validate(
                 spark.read.schema(schema).parquet(staged(paths, batch_run_id, dataset)),
                 suite_name,
-                suite_of[dataset](schema.fieldNames(), min_rows[dataset]),
+                suites.silver_suite(dataset, schema.fieldNames(), min_rows[dataset]),
                 batch_run_id=batch_run_id,
                 quality_path=paths.quality(suite_name, batch_run_id),
                 lake_fs=lake,
