@@ -135,8 +135,8 @@ def run_gold(
     record_path = f"{paths.metadata('gold_runs', run_id)}/run.json"
     # A record means an earlier attempt of this run got as far as publishing (or failed before): its folders,
     # if any, must be found and replaced. A first attempt has nothing of its own to look for.
-    earlier_attempt = lake.exists(record_path)
     previous = _read_record(lake, record_path)
+    earlier_attempt = previous is not None
     if not force and previous and previous.get("status") == "success" and set(views) <= set(previous["views"]):
         log.info("gold run %s already published %s; nothing to do (--force rebuilds)", run_id, ", ".join(views))
         return previous
