@@ -29,11 +29,12 @@ help: ## List every target with one line
 	@echo "  STACK=$(STACK) (local: embedded stack; docker: docker-compose.batch.yml)"
 
 # ---------------------------------------------------------------- environment
-$(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh
+$(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh scripts/build_jvm.sh \
+		$(shell find spark_jobs/jvm/src -type f)
 	@bash scripts/setup.sh
 
 .PHONY: setup
-setup: ## Create .venv from the lock file, install mongosh, check Python 3.11, Java 17+ and Node
+setup: ## Create .venv from the lock file, install mongosh, build the lake's file system jar, check Python 3.11, Java 17+ and Node
 	@bash scripts/setup.sh
 
 .PHONY: lock

@@ -1,14 +1,16 @@
 """
 ### Batch aggregate: Silver -> Gold -> MongoDB, for one logical hour
 
-`wait_for_silver` → `spark_genre_aggregations` → `spark_trending_scores` → `spark_actor_networks`
-→ `export_to_mongodb` → `update_serving_indexes`
+`wait_for_silver` → `silver_to_gold` → `export_to_mongodb` → `update_serving_indexes`
 
-`spark_genre_aggregations` builds genre_analytics, temporal_analysis, sentiment_trends and movie_analytics;
-`spark_trending_scores` the 7/30/90-day trending scores; `spark_actor_networks` the collaboration graph. Each
-validates its views with the gold suite and then writes them: the seed's `write_to_gold` is that last step of
-each task. `export_to_mongodb` upserts this run's documents into `moviedb.batch_views` and removes older runs'
-documents; `update_serving_indexes` creates the serving indexes (idempotent).
+`silver_to_gold` is one Spark job holding the seed's `spark_genre_aggregations` (genre_analytics,
+temporal_analysis, sentiment_trends, movie_analytics), `spark_trending_scores` (the 7/30/90-day trending scores),
+`spark_actor_networks` (actor_networks, actor_collaborations) and `write_to_gold`. All seven views read one
+snapshot of Silver, which the job reads and caches once; each view passes its gold Great Expectations suite
+before any is written, and they are published together, so a failed view publishes none and the export never
+serves views built from two states of Silver. `export_to_mongodb` upserts this run's documents into
+`moviedb.batch_views` and removes older runs' documents; `update_serving_indexes` creates the serving indexes
+(idempotent).
 
 A stand-alone DAG to re-run aggregation for a logical hour; `tmdb_batch_pipeline` runs the same tasks as its
 `aggregate` group.

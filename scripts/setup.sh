@@ -48,6 +48,8 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   echo "$wanted" > "$stamp"
 fi
 
+bash scripts/build_jvm.sh
+
 node_stamp=node_modules/.installed-from
 node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -x node_modules/.bin/mongosh ] || [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_wanted" ]; then
@@ -55,4 +57,6 @@ if [ ! -x node_modules/.bin/mongosh ] || [ "$(cat "$node_stamp" 2>/dev/null)" !=
   npm ci --no-audit --no-fund --loglevel=error
   echo "$node_wanted" > "$node_stamp"
 fi
+# Make compares the stamp's time with its inputs' (the jar's sources among them).
+touch "$stamp"
 echo "setup: ready (.venv with $(.venv/bin/python -V), Java $java_major, Node $(node --version), mongosh $(node_modules/.bin/mongosh --version))"

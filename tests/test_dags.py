@@ -17,10 +17,8 @@ STAGE_EDGES = {
     ],
     "transform": [("wait_for_bronze", "bronze_to_silver"), ("bronze_to_silver", "data_quality_checks")],
     "aggregate": [
-        ("wait_for_silver", "spark_genre_aggregations"),
-        ("spark_genre_aggregations", "spark_trending_scores"),
-        ("spark_trending_scores", "spark_actor_networks"),
-        ("spark_actor_networks", "export_to_mongodb"),
+        ("wait_for_silver", "silver_to_gold"),
+        ("silver_to_gold", "export_to_mongodb"),
         ("export_to_mongodb", "update_serving_indexes"),
     ],
 }
@@ -107,7 +105,7 @@ def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
 
     dag = dagbag.dags.get("tmdb_batch_pipeline")
     spark_tasks = [task for task in dag.tasks if isinstance(task, SparkSubmitOperator)]
-    assert len(spark_tasks) == 12
+    assert len(spark_tasks) == 10
     for task in spark_tasks:
         assert (_PROJECT / task.application).exists() or task.application.startswith(str(_PROJECT))
         assert task.application_args[0] == "--logical-date"

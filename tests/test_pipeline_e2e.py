@@ -3,7 +3,7 @@ local Spark and nx-27017; then the first hour again, and an hour whose Silver ex
 
 Airflow runs every task of the DAG as it is declared (sensors, Python tasks, SparkSubmitOperator with its
 templated arguments). Only the `spark-submit` process is replaced: the hook runs the submitted application's
-`main(args)` in this process, on the test session's local Spark, so the chain costs one JVM instead of twelve.
+`main(args)` in this process, on the test session's local Spark, so the chain costs one JVM instead of ten.
 """
 
 from __future__ import annotations

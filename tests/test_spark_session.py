@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.settings import load_settings
-from spark_jobs.utils.spark_session import spark_conf
+from spark_jobs.utils.spark_session import LAKE_FS_JAR, spark_conf
 
 
 def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
@@ -24,6 +24,14 @@ def test_hdfs_lake_sets_replication_and_hostname_registration() -> None:
     conf = spark_conf(settings, "job")
     assert conf["spark.hadoop.dfs.replication"] == "3"
     assert conf["spark.hadoop.dfs.client.use.datanode.hostname"] == "true"
+    assert "spark.executor.extraClassPath" not in conf
+
+
+def test_local_lake_puts_the_lake_file_system_on_driver_and_executor_classpaths() -> None:
+    settings = load_settings(_env_file=None, lake_root="file:///tmp/lake")
+    conf = spark_conf(settings, "job")
+    assert LAKE_FS_JAR.exists(), "make setup builds the jar"
+    assert conf["spark.driver.extraClassPath"] == conf["spark.executor.extraClassPath"] == str(LAKE_FS_JAR)
 
 
 def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:

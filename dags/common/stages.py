@@ -64,8 +64,11 @@ def transform_stage() -> tuple[object, object]:
 
 
 def aggregate_stage() -> tuple[object, object]:
-    """Silver -> Gold -> MongoDB. Each Spark task writes the views it computes after its Great Expectations
-    suite passed, so the seed's `write_to_gold` is the last step of each of them rather than a task."""
+    """Silver -> Gold -> MongoDB. The seed's spark_genre_aggregations, spark_trending_scores,
+    spark_actor_networks and write_to_gold are one Spark job (`silver_to_gold`): every view reads the same Silver
+    snapshot, which the job reads and caches once; all seven views pass their Great Expectations suites before
+    any is written, and they are published together, so the export never serves one run's views built from two
+    states of Silver, and a failed view publishes none."""
     wait_for_silver = PythonSensor(
         task_id="wait_for_silver",
         python_callable=tasks.stage_succeeded,
@@ -74,18 +77,8 @@ def aggregate_stage() -> tuple[object, object]:
         timeout=int(timedelta(hours=2).total_seconds()),
         mode="reschedule",
     )
-    genre = spark_task(
-        "spark_genre_aggregations",
-        GOLD_JOB,
-        "--views",
-        "genre_analytics",
-        "temporal_analysis",
-        "sentiment_trends",
-        "movie_analytics",
-    )
-    trending = spark_task("spark_trending_scores", GOLD_JOB, "--views", "trending_scores")
-    actors = spark_task("spark_actor_networks", GOLD_JOB, "--views", "actor_networks", "actor_collaborations")
+    silver_to_gold = spark_task("silver_to_gold", GOLD_JOB)
     export = spark_task("export_to_mongodb", EXPORT_JOB)
     indexes = PythonOperator(task_id="update_serving_indexes", python_callable=tasks.update_serving_indexes)
-    wait_for_silver >> genre >> trending >> actors >> export >> indexes
+    wait_for_silver >> silver_to_gold >> export >> indexes
     return wait_for_silver, indexes

@@ -345,6 +345,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     settings = settings or get_settings()
     hour = LogicalHour.parse(args.logical_date)
     configure_logging("bronze", hour.batch_run_id)
+    if args.step in ("validate", "all"):
+        from ge_expectations.batch_layer_suite import preload
+
+        preload()  # overlaps Great Expectations' import with the JVM's start
     from pyspark.sql import SparkSession
 
     # Tests and the benchmark run jobs inside their own session: leave it running for them.

@@ -102,8 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(JOB, hour.batch_run_id)
 
     from config.settings import get_settings
+    from ge_expectations.batch_layer_suite import preload
     from spark_jobs.utils.spark_session import build_spark_session
 
+    preload()  # overlaps Great Expectations' import with the JVM's start
     settings = get_settings()
     spark = build_spark_session(settings, f"gold_{hour.batch_run_id}", extra_conf=SPARK_CONF)
     run_gold(spark, settings, hour, views=args.views, force=args.force)
@@ -188,8 +190,9 @@ def _read_record(lake: LakeFS, path: str) -> dict[str, Any] | None:
 def merge_records(previous: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, Any]:
     """The run's record after `current` built some of its views.
 
-    The pipeline builds a run's views in several tasks (genre, trending, actors): the record keeps the outcome of
-    the views other tasks built, and `current` replaces what it rebuilt. Status and stages are `current`'s.
+    The pipeline builds every view in one invocation; a user may rebuild some of them by hand (``--views``):
+    the record keeps the outcome of the views built before, and `current` replaces what it rebuilt. Status and
+    stages are `current`'s.
     """
     if not previous:
         return current

@@ -93,9 +93,10 @@ def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from config.settings import get_settings
-    from ge_expectations.batch_layer_suite import DataQualityError
+    from ge_expectations.batch_layer_suite import DataQualityError, preload
     from spark_jobs.utils.spark_session import build_spark_session
 
+    preload()  # overlaps Great Expectations' import with the JVM's start
     parser = argparse.ArgumentParser(prog="python -m spark_jobs.silver.checks", description=__doc__.splitlines()[0])
     parser.add_argument("--logical-date", required=True)
     args = parser.parse_args(argv)

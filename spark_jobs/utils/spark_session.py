@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOG4J_CONFIG = Path(__file__).resolve().parents[2] / "config" / "log4j2.properties"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LOG4J_CONFIG = PROJECT_ROOT / "config" / "log4j2.properties"
+# Built by `make setup` from spark_jobs/jvm: on its classpath a JVM writes file:// paths without forking chmod.
+LAKE_FS_JAR = PROJECT_ROOT / "build" / "jvm" / "batch-layer-lakefs.jar"
 
 
 def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> dict[str, str]:
@@ -42,6 +45,10 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
     }
+    if settings.lake_root.startswith("file://") and LAKE_FS_JAR.exists():
+        # The jar's core-site.xml maps file:// to NioLocalFileSystem in every JVM of the job, executors included.
+        conf["spark.driver.extraClassPath"] = str(LAKE_FS_JAR)
+        conf["spark.executor.extraClassPath"] = str(LAKE_FS_JAR)
     if settings.lake_root.startswith("hdfs://"):
         conf["spark.hadoop.dfs.replication"] = str(settings.hdfs_replication)
         conf["spark.hadoop.dfs.blocksize"] = settings.hdfs_block_size
