@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=build/jvm/batch-layer-lakefs.jar
-sources=$(find spark_jobs/jvm/src -type f | sort)
-if [ -f "$jar" ] && [ -z "$(find $sources -newer "$jar")" ]; then
+if [ -f "$jar" ] && [ -z "$(find spark_jobs/jvm/src -type f -newer "$jar")" ]; then
   exit 0
 fi
 if ! command -v javac >/dev/null 2>&1; then
@@ -18,7 +17,8 @@ fi
 spark_jars=$(.venv/bin/python -c 'import pyspark, pathlib; print(pathlib.Path(pyspark.__file__).parent / "jars")')
 classes=$(mktemp -d)
 trap 'rm -rf "$classes"' EXIT
-javac --release 17 -nowarn -cp "$spark_jars/*" -d "$classes" $(find spark_jobs/jvm/src/main/java -name '*.java')
+mapfile -t java_sources < <(find spark_jobs/jvm/src/main/java -name '*.java')
+javac --release 17 -nowarn -cp "$spark_jars/*" -d "$classes" "${java_sources[@]}"
 cp -r spark_jobs/jvm/src/main/resources/. "$classes"/
 mkdir -p "$(dirname "$jar")"
 jar cf "$jar.tmp" -C "$classes" . && mv "$jar.tmp" "$jar"
