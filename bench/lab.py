@@ -57,7 +57,7 @@ def job_env(spark_master: str, **settings: str) -> dict[str, str]:
 def simulator(
     port: int, latency_ms: float, rate_limit: float, clock: datetime, log_file: Path, movies: int, people: int
 ) -> Iterator[str]:
-    """The TMDB simulator in its own process (as scripts/bench_ingestion.py starts it); yields its API base URL."""
+    """The TMDB simulator in its own process, its output in ``log_file``; yields its API base URL."""
     argv = [PYTHON, "-m", "master_dataset.simulator", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--movies", str(movies), "--people", str(people), "--latency-ms", str(latency_ms)]
     argv += ["--rate-limit", str(rate_limit), "--clock", clock.isoformat(), "--log-level", "WARNING"]

@@ -20,7 +20,6 @@ import argparse
 import json
 import logging
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -39,12 +38,6 @@ from spark_jobs.utils.lake import LakePaths  # noqa: E402
 TARGET_DOCUMENTS = 50_000
 TARGET_SECONDS = 15.0
 WINDOWS = (("7d", 7), ("30d", 30), ("90d", 90))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_trending_gold(spark: Any, paths: LakePaths, hour: LogicalHour, documents: int) -> None:
@@ -81,57 +74,53 @@ def write_trending_gold(spark: Any, paths: LakePaths, hour: LogicalHour, documen
 def run(documents: int, batch_size: int) -> dict[str, Any]:
     from pymongo import MongoClient
 
+    from bench import lab
     from config.settings import load_settings
-    from local_stack import processes
-    from local_stack.services import mongo_service
     from spark_jobs.utils.spark_session import build_spark_session
 
     work = Path(tempfile.mkdtemp(prefix="bench_export_"))
     paths = LakePaths((work / "lake").as_uri())
-    service = mongo_service(work / "run", work / "mongo", free_port())
-    processes.start(service)
     try:
-        processes.wait_healthy(service)
-        uri = f"mongodb://127.0.0.1:{service.ports[0]}/moviedb"
-        settings = load_settings(_env_file=None)
-        started = time.monotonic()
-        spark = build_spark_session(settings, "bench_export", extra_conf={"spark.ui.enabled": "false"})
-        session_seconds = time.monotonic() - started
-        first_hour = LogicalHour(datetime(2025, 11, 9, 10, tzinfo=UTC))
-        next_hour = LogicalHour(datetime(2025, 11, 9, 14, tzinfo=UTC))
-        for hour in (first_hour, next_hour):
-            write_trending_gold(spark, paths, hour, documents)
-        target = serving.MongoTarget(uri=uri, database="moviedb", batch_size=batch_size)
-        results = []
-        for label, hour in (("first", first_hour), ("again", first_hour), ("next", next_hour)):
+        with lab.mongo(work / "mongo") as server:
+            uri = f"{server}/moviedb"
+            settings = load_settings(_env_file=None)
             started = time.monotonic()
-            record = export_run(spark, paths, target, hour, [VIEWS_BY_NAME["trending_movies"]])
-            seconds = time.monotonic() - started
-            with MongoClient(uri) as client:
-                served = client.moviedb.batch_views.count_documents({"batch_run_id": hour.batch_run_id})
-            if served != documents:
-                raise RuntimeError(f"{label}: {served} documents served, {documents} expected")
-            results.append(
-                {
-                    "run": label,
-                    "batch_run_id": hour.batch_run_id,
-                    "documents": documents,
-                    "seconds": round(seconds, 2),
-                    "documents_per_second": round(documents / seconds),
-                    "stages": record["export"]["stages"],
-                    "stale_removed": record["stale_removed"],
-                }
-            )
-        spark.stop()
-        return {
-            "documents": documents,
-            "batch_size": batch_size,
-            "spark_master": settings.spark_master_url,
-            "session_start_seconds": round(session_seconds, 2),
-            "runs": results,
-        }
+            spark = build_spark_session(settings, "bench_export", extra_conf={"spark.ui.enabled": "false"})
+            session_seconds = time.monotonic() - started
+            first_hour = LogicalHour(datetime(2025, 11, 9, 10, tzinfo=UTC))
+            next_hour = LogicalHour(datetime(2025, 11, 9, 14, tzinfo=UTC))
+            for hour in (first_hour, next_hour):
+                write_trending_gold(spark, paths, hour, documents)
+            target = serving.MongoTarget(uri=uri, database="moviedb", batch_size=batch_size)
+            results = []
+            for label, hour in (("first", first_hour), ("again", first_hour), ("next", next_hour)):
+                started = time.monotonic()
+                record = export_run(spark, paths, target, hour, [VIEWS_BY_NAME["trending_movies"]])
+                seconds = time.monotonic() - started
+                with MongoClient(uri) as client:
+                    served = client.moviedb.batch_views.count_documents({"batch_run_id": hour.batch_run_id})
+                if served != documents:
+                    raise RuntimeError(f"{label}: {served} documents served, {documents} expected")
+                results.append(
+                    {
+                        "run": label,
+                        "batch_run_id": hour.batch_run_id,
+                        "documents": documents,
+                        "seconds": round(seconds, 2),
+                        "documents_per_second": round(documents / seconds),
+                        "stages": record["export"]["stages"],
+                        "stale_removed": record["stale_removed"],
+                    }
+                )
+            spark.stop()
+            return {
+                "documents": documents,
+                "batch_size": batch_size,
+                "spark_master": settings.spark_master_url,
+                "session_start_seconds": round(session_seconds, 2),
+                "runs": results,
+            }
     finally:
-        processes.stop(service)
         shutil.rmtree(work, ignore_errors=True)
 
 

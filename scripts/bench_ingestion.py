@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +30,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 
 from config.settings import Settings, load_settings
 from master_dataset.simulator import control
@@ -60,32 +55,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=18790)
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     return parser.parse_args()
-
-
-def start_simulator(args: argparse.Namespace) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "master_dataset.simulator", "--host", "127.0.0.1", "--port", str(args.port)]
-    argv += ["--movies", str(args.movies), "--people", str(args.people), "--latency-ms", str(args.latency_ms)]
-    argv += ["--rate-limit", str(args.server_rate_limit), "--clock", CLOCK.isoformat(), "--log-level", "WARNING"]
-    process = subprocess.Popen(argv, start_new_session=True)
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{args.port}/health", timeout=1.0).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("the simulator did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def settings_for(
@@ -139,37 +108,47 @@ def measure(name: str, settings: Settings, hour: datetime) -> dict[str, Any]:
 
 
 def main() -> int:
-    from local_stack import processes
-    from local_stack.services import mongo_service
+    from bench import lab
 
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench_ingestion_"))
-    simulator = start_simulator(args)
-    mongo = mongo_service(workdir / "run", workdir / "mongo", free_port())
-    processes.start(mongo)
-    base_url = f"http://127.0.0.1:{args.port}/3"
-    mongo_uri = f"mongodb://127.0.0.1:{mongo.ports[0]}/moviedb"
     results: list[dict[str, Any]] = []
     try:
-        processes.wait_healthy(mongo)
-        fast = settings_for(
-            workdir / "fast", base_url, mongo_uri, args.fast_rate, args.pages, args.top_cast, args.concurrency
-        )
-        spark = build_spark_session(fast, "bench_ingestion", extra_conf={"spark.ui.enabled": "false"})
-        control.set_clock(base_url, CLOCK)
-        results.append(measure(f"first run @ {args.fast_rate:g}/s", fast, CLOCK))
-        later = CLOCK + timedelta(hours=4)
-        control.set_clock(base_url, later)
-        results.append(measure(f"steady run @ {args.fast_rate:g}/s", fast, later))
-        slow = settings_for(
-            workdir / "slow", base_url, mongo_uri, args.slow_rate, args.slow_pages, args.slow_top_cast, args.concurrency
-        )
-        control.set_clock(base_url, CLOCK)
-        results.append(measure(f"first run @ {args.slow_rate:g}/s ({args.slow_pages} page)", slow, CLOCK))
-        spark.stop()
+        with (
+            lab.simulator(
+                args.port,
+                args.latency_ms,
+                args.server_rate_limit,
+                CLOCK,
+                workdir / "simulator.log",
+                args.movies,
+                args.people,
+            ) as base_url,
+            lab.mongo(workdir / "mongo") as mongo_server,
+        ):
+            mongo_uri = f"{mongo_server}/moviedb"
+            fast = settings_for(
+                workdir / "fast", base_url, mongo_uri, args.fast_rate, args.pages, args.top_cast, args.concurrency
+            )
+            spark = build_spark_session(fast, "bench_ingestion", extra_conf={"spark.ui.enabled": "false"})
+            control.set_clock(base_url, CLOCK)
+            results.append(measure(f"first run @ {args.fast_rate:g}/s", fast, CLOCK))
+            later = CLOCK + timedelta(hours=4)
+            control.set_clock(base_url, later)
+            results.append(measure(f"steady run @ {args.fast_rate:g}/s", fast, later))
+            slow = settings_for(
+                workdir / "slow",
+                base_url,
+                mongo_uri,
+                args.slow_rate,
+                args.slow_pages,
+                args.slow_top_cast,
+                args.concurrency,
+            )
+            control.set_clock(base_url, CLOCK)
+            results.append(measure(f"first run @ {args.slow_rate:g}/s ({args.slow_pages} page)", slow, CLOCK))
+            spark.stop()
     finally:
-        stop(simulator)
-        processes.stop(mongo)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nIngestion against the simulator ({args.movies} movies, {args.people} people, {args.latency_ms:g} ms)")
     header = f"{'scenario':<28} {'requests':>8} {'429s':>5} {'wall s':>7} {'extract s':>9} {'req/s busy':>10} "

@@ -29,14 +29,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-import psutil  # noqa: E402
 from pyspark.sql import Column, DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
@@ -419,40 +417,17 @@ def write_bronze(
     return counts
 
 
-def _proportional_memory(process: psutil.Process) -> int:
-    """PSS: pages shared between processes (Spark forks its Python workers) are shared out, not counted twice."""
-    try:
-        return int(process.memory_full_info().pss)
-    except (AttributeError, psutil.AccessDenied):
-        return int(process.memory_info().rss)
-
-
 def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
     """Runs a command; returns its wall time and the peak memory (PSS) of its process tree."""
+    from bench.measure import MIB, PeakSampler, tree_memory
+
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        root = psutil.Process(process.pid)
-        while not done.is_set():
-            try:
-                tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(_proportional_memory(p) for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
-    done.set()
-    sampler.join()
+    with PeakSampler(lambda: tree_memory([process.pid])) as sampler:
+        code = process.wait()
     if code:
         raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
-    return {"wall_seconds": round(time.monotonic() - started, 1), "peak_memory_mb": round(peak / 2**20)}
+    return {"wall_seconds": round(time.monotonic() - started, 1), "peak_memory_mb": round(sampler.peak / MIB)}
 
 
 def run_job(lake_root: str, hour: LogicalHour, full_refresh: bool) -> dict[str, float]:
