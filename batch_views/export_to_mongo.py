@@ -5,7 +5,7 @@
 Extract reads the Gold leaf folders of the run (``.../batch_run_id=R``) of each view; transform turns each view
 into document columns with pure DataFrame functions (``_id`` from the view type and the natural key, dates as
 timestamps, NaN as null); validate checks that the ``_id`` values are unique and every document belongs to R;
-load replace-upserts the documents from the executors (``foreachPartition``) in unordered chunks, then removes the
+load replace-upserts the documents from the executors (one writer task per core) in unordered chunks, then removes the
 view's documents of older runs, then creates the serving indexes. ``moviedb.batch_runs`` records the run: status,
 counts per view type, stale documents removed, timings and the lake's run records of the earlier layers.
 
@@ -29,7 +29,7 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,10 @@ from batch_views import GOLD_VIEWS, serving
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.lake import LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
+from spark_jobs.utils.spark_session import default_parallelism
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.types import DataType
 
@@ -193,15 +195,6 @@ class DocumentValidationError(ExportError):
 # ---------------------------------------------------------------------------------------------- extract
 
 
-def _glob(spark: SparkSession, pattern: str) -> list[str]:
-    """Paths matching a Hadoop glob (``*`` per folder level), through the session's FileSystem API."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(pattern)
-    statuses = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).globStatus(path)
-    # globStatus answers null (None) when a fixed part of the pattern does not exist.
-    return sorted(str(status.getPath().toString()) for status in statuses or [] if status.isDirectory())
-
-
 def gold_leaves(spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str) -> list[str]:
     """The run's leaf folders of a Gold view that hold data files.
 
@@ -213,7 +206,7 @@ def gold_leaves(spark: SparkSession, paths: LakePaths, view: ServingView, batch_
     lake = LakeFS(spark)
     return [
         leaf
-        for leaf in _glob(spark, pattern)
+        for leaf in lake.glob_dirs(pattern)
         if any(not child.is_dir and child.name[0] not in "._" for child in lake.list(leaf))
     ]
 
@@ -436,22 +429,39 @@ def load_documents(
     view_type: str,
     on_chunk: serving.ChunkCallback | None = None,
 ) -> int:
-    """Replace-upserts the documents from the executors; returns how many MongoDB acknowledged."""
-    spark = documents.sparkSession
-    writers = write_partitions(count, target.batch_size, spark.sparkContext.defaultParallelism)
-    current = documents.rdd.getNumPartitions()
-    if current < writers:
-        documents = documents.repartition(writers)
-    elif current > 2 * writers:
-        # Many small partitions would each open a connection for a handful of documents.
-        documents = documents.coalesce(writers)
-    written = spark.sparkContext.accumulator(0)
-    documents.foreachPartition(
-        functools.partial(
-            serving.write_documents, target=target, view_type=view_type, written=written, on_chunk=on_chunk
+    """Replace-upserts the documents from the executors; returns how many MongoDB acknowledged.
+
+    Each writer task sends its partition and answers one row with its acknowledged count (``mapInArrow``, which
+    classic and Spark Connect sessions both run), so the total needs no accumulator.
+    """
+    from pyspark.sql import functions as F
+
+    writers = write_partitions(count, target.batch_size, default_parallelism(documents.sparkSession))
+    written = (
+        documents.repartition(writers)
+        .mapInArrow(
+            functools.partial(_write_batches, target=target, view_type=view_type, on_chunk=on_chunk),
+            "written long",
         )
+        .agg(F.sum("written").alias("written"))
+        .first()
     )
-    return int(written.value)
+    return int(written["written"] or 0) if written else 0
+
+
+def _write_batches(
+    batches: Iterator[pa.RecordBatch],
+    target: serving.MongoTarget,
+    view_type: str,
+    on_chunk: serving.ChunkCallback | None,
+) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    # to_pylist gives the documents as plain dicts: nested structs as dicts, arrays as lists, timestamps as
+    # datetimes, which is what BSON encodes.
+    documents = (document for batch in batches for document in batch.to_pylist())
+    written = serving.write_documents(documents, target, view_type, on_chunk=on_chunk)
+    yield pa.RecordBatch.from_pydict({"written": [written]}, schema=pa.schema([("written", pa.int64())]))
 
 
 # ------------------------------------------------------------------------------------------------- job

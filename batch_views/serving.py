@@ -204,15 +204,13 @@ def write_documents(
     documents: Iterable[Any],
     target: MongoTarget,
     view_type: str,
-    written: Any = None,
     on_chunk: ChunkCallback | None = None,
 ) -> int:
     """Replace-upserts ``documents`` into ``batch_views`` in unordered chunks of ``target.batch_size``.
 
-    Runs on the executors (one call per partition, from ``foreachPartition``). ``documents`` are dicts or Spark
-    Rows (converted with ``asDict(recursive=True)``); each must carry its ``_id``. ``written`` is an optional
-    Spark accumulator that receives the count of every acknowledged chunk; ``on_chunk(view_type, chunk_number,
-    size)`` is called after each chunk (the tests use it to crash an export halfway). Returns the count written.
+    Runs on the executors (one call per writer task). ``documents`` are dicts or Spark Rows (converted with
+    ``asDict(recursive=True)``); each must carry its ``_id``. ``on_chunk(view_type, chunk_number, size)`` is
+    called after each acknowledged chunk (the tests use it to crash an export halfway). Returns the count written.
     """
     from pymongo import ReplaceOne
 
@@ -233,8 +231,6 @@ def write_documents(
             _write_chunk(collection, chunk, target)
             total += len(chunk)
             chunk_number += 1
-            if written is not None:
-                written.add(len(chunk))
             if on_chunk is not None:
                 on_chunk(view_type, chunk_number, len(chunk))
             chunk = []

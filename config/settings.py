@@ -43,6 +43,7 @@ _YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
         ("spark", "standalone", "master_ui_port"): "spark_master_ui_port",
         ("spark", "standalone", "worker_cores"): "spark_worker_cores",
         ("spark", "standalone", "worker_memory"): "spark_worker_memory",
+        ("spark", "connect", "port"): "spark_connect_port",
     },
     "hdfs_config.yaml": {
         ("hdfs", "namenode"): "hdfs_namenode",
@@ -216,6 +217,7 @@ class Settings(BaseSettings):
     spark_master_ui_port: int = Field(8081, ge=1, le=65535)
     spark_worker_cores: int = Field(2, ge=1)
     spark_worker_memory: str = "4g"
+    spark_connect_port: int = Field(15002, ge=1, le=65535)
 
     # MongoDB
     mongodb_connection_string: SecretStr = SecretStr("mongodb://127.0.0.1:27017/moviedb")

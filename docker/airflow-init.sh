@@ -5,7 +5,8 @@
 #   2. waits for HDFS to leave safe mode with enough live datanodes, then creates the lake's layer folders
 #      (so no job starts while the namenode would refuse writes);
 #   3. migrates the Airflow metadata database;
-#   4. checks the spark_default connection (AIRFLOW_CONN_SPARK_DEFAULT) and creates the TMDB pool;
+#   4. checks the spark_default connection (AIRFLOW_CONN_SPARK_DEFAULT): the Spark Connect server the DAGs'
+#      Spark tasks submit to answers; then creates the TMDB pool;
 #   5. refreshes the deployed DAG folder (the airflow_dags volume) from the image.
 # Users: Airflow 3's SimpleAuthManager keeps no users in the database; the api-server's entrypoint renders the
 # login of .env (AIRFLOW_ADMIN_USERNAME / AIRFLOW_ADMIN_PASSWORD).
@@ -90,13 +91,22 @@ migrate_db() {
 }
 
 connections_and_pools() {
-    python - <<'PY' || fail "AIRFLOW_CONN_SPARK_DEFAULT is not the spark connection docker-compose.batch.yml sets"
+    python - <<'PY' || fail "AIRFLOW_CONN_SPARK_DEFAULT: no Spark Connect server answers there (make logs-spark)"
 import json
 import os
+import socket
+import sys
 
 conn = json.loads(os.environ["AIRFLOW_CONN_SPARK_DEFAULT"])
-assert conn["conn_type"] == "spark" and conn["host"].startswith("spark://"), conn
-print(f"[airflow-init] connection spark_default: {conn['host']}, {conn['extra']['deploy-mode']} deploy mode")
+if conn.get("conn_type") != "spark" or not str(conn.get("host", "")).startswith("sc://") or not conn.get("port"):
+    sys.exit(f"[airflow-init] spark_default is not a Spark Connect server (sc://HOST and a port): {conn}")
+address = (conn["host"].removeprefix("sc://"), int(conn["port"]))
+# compose starts this container once spark-connect is healthy: a refusal here means it has stopped since.
+try:
+    socket.create_connection(address, timeout=10).close()
+except OSError as error:
+    sys.exit(f"[airflow-init] {conn['host']}:{conn['port']} does not answer: {error}")
+print(f"[airflow-init] connection spark_default: {conn['host']}:{conn['port']} (Spark Connect server) answers")
 PY
     local pool slots
     read -r pool slots < <(python -c "from config.settings import get_settings; s = get_settings(); \

@@ -2,7 +2,8 @@
 #
 # The official image of the locked Airflow (AIRFLOW_VERSION must equal the lock's apache-airflow) on the same
 # Python as the Spark image (PYTHON_VERSION, see docker/spark.Dockerfile), plus Java 17 because tasks run
-# spark-submit in client mode: the Spark driver runs in the scheduler container. The locked dependencies are
+# spark-submit: a DAG task's `spark-submit --remote` starts a small client JVM (the jobs' lake operations use its
+# HDFS client), and a one-shot job on SPARK_MASTER_URL runs its driver here. The locked dependencies are
 # installed with apache-airflow pinned to the image's version, as the image's documentation asks, so the
 # install cannot move Airflow itself; then the project, editable in /opt/batch (its root, as in the repository).
 # Build context: the repository root (see .dockerignore).
@@ -44,7 +45,8 @@ import config.settings, spark_jobs"; \
     java -version; \
     spark-submit --version
 
-# Drivers run this image's Python; executors run `python3` of the Spark image (the same minor version).
+# The jobs' Python (Spark Connect clients, or drivers) runs this image's Python; executors run `python3` of the
+# Spark image (the same minor version).
 ENV PYSPARK_PYTHON=python3 \
     PYSPARK_DRIVER_PYTHON=python
 

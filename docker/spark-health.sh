@@ -3,8 +3,10 @@
 #
 #   spark-health.sh master          the master's JSON API (UI port 8081) reports status ALIVE
 #   spark-health.sh worker HOST     the master lists the worker registered as HOST, in state ALIVE
+#   spark-health.sh connect         the Spark Connect server's gRPC port (15002) accepts connections; it opens
+#                                   only once the server's SparkContext has registered with the master
 # SPARK_MASTER_UI_URL overrides the master's UI address (default: localhost in the master's container,
-# spark-master from a worker's).
+# spark-master from a worker's); SPARK_CONNECT_ADDRESS the server's HOST:PORT (default localhost:15002).
 set -euo pipefail
 
 role=${1:-}
@@ -19,18 +21,31 @@ case "$role" in
         }
         url="${SPARK_MASTER_UI_URL:-http://spark-master:8081}/json/"
         ;;
+    connect) url="${SPARK_CONNECT_ADDRESS:-localhost:15002}" ;;
     *)
-        echo "usage: $0 master | worker HOST" >&2
+        echo "usage: $0 master | worker HOST | connect" >&2
         exit 2
         ;;
 esac
 
 exec python3 - "$role" "$url" "$worker_host" <<'PY'
 import json
+import socket
 import sys
 import urllib.request
 
 role, url, host = sys.argv[1:4]
+if role == "connect":
+    # A TCP connection, not a Spark Connect session: a session would start work on the cluster every check.
+    address, _, port = url.rpartition(":")
+    try:
+        with socket.create_connection((address, int(port)), timeout=5):
+            pass
+    except OSError as error:
+        print(f"spark connect not answering on {url}: {error}")
+        sys.exit(1)
+    print(f"spark connect answers on {url}")
+    sys.exit(0)
 with urllib.request.urlopen(url, timeout=5) as response:
     state = json.load(response)
 if role == "master":

@@ -1,7 +1,9 @@
-# Spark standalone master and workers of the Docker stack (docker-compose.batch.yml).
+# Spark standalone master and workers of the Docker stack (docker-compose.batch.yml), and its Spark Connect
+# server (the spark-connect service: docker/spark-connect.sh), which runs the DAG tasks' jobs on them.
 #
 # The Spark release *is* the locked pyspark wheel: requirements.lock is installed into python:3.11 and the
-# daemons run the wheel's own spark-class (jars included). So the cluster's Spark equals the driver's
+# daemons run the wheel's own spark-class (jars included, the Spark Connect server's among them). So the
+# cluster's Spark equals the driver's and the Spark Connect server's equals its clients' in the Airflow image
 # (SPARK_VERSION below must equal the lock's pyspark; tests/test_docker_stack.py and this build check it), and
 # its Python equals the driver's: docker/airflow.Dockerfile uses the same PYTHON_VERSION. PySpark refuses a
 # job whose driver and worker Python minor versions differ, the most reported failure of such stacks.
@@ -51,10 +53,11 @@ ENV SPARK_HOME=/opt/spark \
     SPARK_WORKER_DIR=/var/lib/spark/work \
     PYSPARK_PYTHON=python3
 
-# Executors start the Python the driver names. The driver runs in the Airflow image, whose interpreters live in
-# /home/airflow/.local/bin (its venv) and /usr/python/bin: the same paths exist here and lead to this image's
-# Python 3.11 with the same locked packages, so even a driver that names its own absolute interpreter path
-# (spark.pyspark.python) starts a matching worker Python.
+# Executors start the Python the driver names. A one-shot job's driver runs in the Airflow image, and the DAG
+# tasks there (Spark Connect clients) name their interpreter too; its paths are /home/airflow/.local/bin (its
+# venv) and /usr/python/bin: the same paths exist here and lead to this image's Python 3.11 with the same locked
+# packages, so even a job that names its own absolute interpreter path (spark.pyspark.python) starts a matching
+# worker Python.
 RUN set -eux; \
     for dir in /home/airflow/.local/bin /usr/python/bin; do \
         mkdir -p "$dir"; \
@@ -66,5 +69,5 @@ RUN set -eux; \
     chown -R spark:spark /var/lib/spark
 
 USER spark
-EXPOSE 7077 8081
+EXPOSE 7077 8081 15002
 CMD ["spark-class", "org.apache.spark.deploy.master.Master", "--host", "0.0.0.0", "--port", "7077", "--webui-port", "8081"]

@@ -135,6 +135,33 @@ def spark_services(
     return [master, worker]
 
 
+def spark_connect_service(run_dir: Path, settings: Settings) -> Service:
+    """The Spark Connect server: one long-running application on the standalone master that runs the jobs
+    of the DAG tasks (spark-submit --remote). A task then starts neither a driver JVM nor an executor, and
+    every job after the first runs on warm JVMs."""
+    from spark_jobs.utils.spark_session import connect_server_conf
+
+    master = f"spark://{HOST}:{settings.spark_master_port}"
+    conf = connect_server_conf(settings, master, settings.spark_worker_cores)
+    port = settings.spark_connect_port
+    return Service(
+        name="spark-connect",
+        argv=[
+            str(VENV_BIN / "spark-submit"),
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            *[arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")],
+            "spark-internal",
+        ],
+        run_dir=run_dir,
+        ports=[port],
+        health=lambda: port_in_use(port, HOST),
+        env={**_venv_path_env(), "PYTHONPATH": str(PROJECT_ROOT), "SPARK_LOG_DIR": str(run_dir)},
+        cwd=PROJECT_ROOT,
+        start_timeout=90,
+    )
+
+
 def simulator_service(run_dir: Path, settings: Settings) -> Service:
     """The TMDB simulator, standing in for api.themoviedb.org when no TMDB credential is set."""
     port = settings.tmdb_simulator_port
@@ -178,6 +205,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     passwords_file.chmod(0o600)
     port = settings.airflow_api_port
     spark_master = f"spark://{HOST}:{settings.spark_master_port}"
+    # The DAGs' Spark tasks are clients of the Spark Connect server, which runs on spark_master.
+    spark_connect = {"conn_type": "spark", "host": f"sc://{HOST}", "port": settings.spark_connect_port}
     return {
         **_venv_path_env(),
         "AIRFLOW_HOME": str(home),
@@ -197,7 +226,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API_AUTH__JWT_SECRET": generated["jwt_secret"],
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps({"conn_type": "spark", "host": spark_master}),
+        "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps(spark_connect),
         "SPARK_MASTER_URL": spark_master,
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "dags")]),
     }

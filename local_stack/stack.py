@@ -23,6 +23,7 @@ from local_stack.services import (
     alive_workers,
     mongo_service,
     simulator_service,
+    spark_connect_service,
     spark_services,
 )
 
@@ -52,6 +53,7 @@ class EmbeddedStack:
                 s.spark_worker_memory,
                 SPARK_WORKER_UI_PORT,
             ),
+            spark_connect_service(self.run_dir, s),
         ]
         if s.uses_simulator:
             found.append(simulator_service(self.run_dir, s))
@@ -70,11 +72,14 @@ class EmbeddedStack:
         services = self.services()
         self._check_ports(services)
         airflow = [svc for svc in services if svc.name.startswith("airflow-")]
-        others = [svc for svc in services if svc not in airflow]
+        connect = [svc for svc in services if svc.name == "spark-connect"]
+        others = [svc for svc in services if svc not in airflow and svc not in connect]
         for service in others:
             processes.start(service)
         self._migrate_airflow_db()
-        for service in airflow:
+        # The Spark Connect server registers with the master as it starts: the master must answer first.
+        processes.wait_healthy(self.service("spark-master"), deadline=started_at + timeout)
+        for service in [*connect, *airflow]:
             processes.start(service)
         deadline = started_at + timeout
         for service in services:
@@ -149,6 +154,7 @@ class EmbeddedStack:
             ("Airflow UI", f"http://localhost:{s.airflow_api_port}", self._airflow_login()),
             ("Spark Master UI", f"http://localhost:{s.spark_master_ui_port}", "-"),
             ("Spark Worker UI", f"http://localhost:{SPARK_WORKER_UI_PORT}", "-"),
+            ("Spark Connect", f"sc://localhost:{s.spark_connect_port}", "-"),
             ("MongoDB (nx-27017)", f"mongodb://localhost:{s.mongodb_port}/{s.mongodb_database}", "no authentication"),
             ("Lake", s.lake_root, "-"),
         ]

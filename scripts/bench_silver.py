@@ -4,10 +4,15 @@
                                    [--output bench/results/silver.json]
 
 Generates Bronze with Spark (hash-based, deterministic, no Python loops) in the layout and payload shapes of
-spark_jobs/README.md and TMDB_API.md, then runs the Silver job as a user does, in its own process
-(``python -m spark_jobs.silver.run``): a full refresh at the last hour of the history, then an incremental
-run for the next hour. For each it reports the wall time (JVM start included), the job's own stage times,
-bronze rows read per second and the peak memory of the process tree (driver JVM and Python workers).
+spark_jobs/README.md and TMDB_API.md, then runs the Silver job three times:
+- a full refresh at the last hour of the history, in its own process (``python -m spark_jobs.silver.run``);
+- the next hour incrementally, the same way (``incremental_one_shot``: what `make silver` does);
+- the hour after incrementally as the DAG's task runs it (``incremental``): ``spark-submit --remote`` to a
+  Spark Connect server configured as the embedded stack's (local[2] here instead of the standalone master),
+  started for the measurement.
+For each it reports the wall time (JVM start included), the job's own stage times, bronze rows read per second
+and the peak memory of the process tree (driver JVM and Python workers; for the scheduled run, the client's
+spark-submit and the server).
 
 Shape of the synthetic Bronze (defaults: 90 days, 6 runs a day):
 - each run lists 1,200 entries (popular, top_rated, now_playing, 400 each, 20 a page, one timestamp a page);
@@ -26,6 +31,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +44,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from pyspark.sql import Column, DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-from config.settings import load_settings  # noqa: E402
+from config.settings import Settings, load_settings  # noqa: E402
 from master_dataset.partitioning import LogicalHour  # noqa: E402
 from spark_jobs.silver.genres import GENRES  # noqa: E402
 from spark_jobs.silver.schemas import BRONZE, conform  # noqa: E402
@@ -437,6 +443,63 @@ def run_job(lake_root: str, hour: LogicalHour, full_refresh: bool) -> dict[str, 
     return measure([*command, "--full-refresh"] if full_refresh else command, env)
 
 
+def run_scheduled(settings: Settings, hour: LogicalHour) -> dict[str, float]:
+    """The hour as the DAG's bronze_to_silver task runs it: spark-submit --remote to a Spark Connect server
+    with the embedded stack's configuration. The server starts first and is not timed; the peak memory is
+    the server's and the client's together."""
+    from bench.lab import free_port
+    from bench.measure import MIB, PeakSampler, tree_memory
+    from local_stack.processes import port_in_use
+    from spark_jobs.utils.spark_session import LAKE_FS_JAR, connect_server_conf
+
+    port = free_port()
+    settings = settings.model_copy(update={"spark_connect_port": port})
+    conf = connect_server_conf(settings, "local[2]", 2)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "LAKE_ROOT": settings.lake_root, "PYTHONPATH": str(PROJECT_ROOT)}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    server = subprocess.Popen(
+        [
+            str(bin_dir / "spark-submit"),
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            *[arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")],
+            "spark-internal",
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not port_in_use(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the Spark Connect server did not start on port {port}")
+            time.sleep(0.5)
+        command = [
+            str(bin_dir / "spark-submit"),
+            "--remote",
+            f"sc://127.0.0.1:{port}",
+            "--conf",
+            f"spark.driver.extraClassPath={LAKE_FS_JAR}",
+            str(PROJECT_ROOT / "spark_jobs" / "silver" / "run.py"),
+            "--logical-date",
+            hour.iso,
+        ]
+        started = time.monotonic()
+        client = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+        with PeakSampler(lambda: tree_memory([server.pid, client.pid])) as sampler:
+            code = client.wait()
+        if code:
+            raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
+        return {"wall_seconds": round(time.monotonic() - started, 1), "peak_memory_mb": round(sampler.peak / MIB)}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lake-root", help="file:// or hdfs:// lake (default: a new temporary folder)")
@@ -473,8 +536,13 @@ def main(argv: list[str] | None = None) -> int:
         full = run_job(lake_root, last, full_refresh=True)
         full_summary = _summary(lake, paths, last)
         generated["next_hour"] = write_bronze(spark, paths, args, following, range(history_runs, history_runs + 1))
-        incremental = run_job(lake_root, following, full_refresh=False)
-        incremental_summary = _summary(lake, paths, following)
+        one_shot = run_job(lake_root, following, full_refresh=False)
+        one_shot_summary = _summary(lake, paths, following)
+        after = following.minus(hours=-4)
+        # The history shifted by one run: the hour after gets the same lists and fetches as the next hour had.
+        generated["hour_after"] = write_bronze(spark, paths, args, after, range(history_runs, history_runs + 1))
+        incremental = run_scheduled(settings, after)
+        incremental_summary = _summary(lake, paths, after)
     finally:
         if not args.lake_root and not args.keep:
             lake.delete(lake_root)
@@ -503,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         "generated": generated,
         "full_refresh": report_of(full, full_summary, 300),
         "incremental": report_of(incremental, incremental_summary, 60),
+        "incremental_one_shot": report_of(one_shot, one_shot_summary, 60),
     }
     text = json.dumps(report, indent=2)
     print(text)  # the report is this script's output

@@ -33,6 +33,7 @@ SERVICES=(
     spark-master:batch_spark_master
     spark-worker-1:batch_spark_worker_1
     spark-worker-2:batch_spark_worker_2
+    spark-connect:batch_spark_connect
     mongo:batch_mongo
     airflow-init:batch_airflow_init
     airflow-apiserver:batch_airflow_webserver
@@ -226,6 +227,7 @@ ui() {
         "Airflow UI" "http://localhost:$(env_value AIRFLOW_API_PORT 8080)" \
         "$(login "$airflow_user" AIRFLOW_ADMIN_PASSWORD admin)" \
         "Spark Master UI" "http://localhost:$(env_value SPARK_MASTER_UI_PORT 8081)" "-" \
+        "Spark Connect" "sc://localhost:$(env_value SPARK_CONNECT_PORT 15002)" "-" \
         "HDFS Namenode UI" "http://localhost:9870" "-" \
         "Mongo Express" "http://localhost:8082" "$(login "$express_user" MONGO_EXPRESS_PASSWORD admin)" \
         "MongoDB" "mongodb://localhost:$(env_value MONGODB_PORT 27017)/?authSource=admin" \
@@ -238,7 +240,7 @@ logs() {
     case "${1:-}" in
         "") ;;
         airflow) services=(airflow-init airflow-apiserver airflow-scheduler airflow-dag-processor airflow-triggerer) ;;
-        spark) services=(spark-master spark-worker-1 spark-worker-2) ;;
+        spark) services=(spark-master spark-worker-1 spark-worker-2 spark-connect) ;;
         hdfs) services=(namenode datanode-1 datanode-2 datanode-3) ;;
         mongo) services=(mongo mongo-express) ;;
         *) services=("$@") ;;

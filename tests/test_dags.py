@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import _PROJECT
@@ -111,6 +113,38 @@ def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
         assert task.application_args[0] == "--logical-date"
         assert "data_interval_end" in task.application_args[1]
         assert task._conn_id == "spark_default"
+
+
+@pytest.mark.parametrize(
+    ("connection", "expected_flags", "absent_flags"),
+    [
+        # The embedded stack: the Spark Connect server; spark-submit takes it with --remote and no deploy mode.
+        (
+            {"conn_type": "spark", "host": "sc://127.0.0.1", "port": 15002},
+            ["--remote", "sc://127.0.0.1:15002"],
+            ["--master", "--deploy-mode"],
+        ),
+        # A Spark master (the Docker stack's before Spark Connect, or any cluster): submitted as the provider does.
+        (
+            {"conn_type": "spark", "host": "spark://spark-master:7077"},
+            ["--master", "spark://spark-master:7077", "--deploy-mode", "client"],
+            ["--remote"],
+        ),
+    ],
+)
+def test_spark_tasks_submit_to_a_connect_server_or_a_master(
+    dagbag, monkeypatch, connection, expected_flags, absent_flags
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SPARK_DEFAULT", json.dumps(connection))
+    task = dagbag.dags.get("tmdb_batch_pipeline").get_task("transform.bronze_to_silver")
+
+    command = task._get_hook()._build_spark_submit_command(task.application)
+
+    flags = [(command[i], command[i + 1]) for i in range(len(command) - 1)]
+    for flag, value in zip(expected_flags[::2], expected_flags[1::2], strict=True):
+        assert (flag, value) in flags
+    assert not set(absent_flags) & set(command)
+    assert command[-3:-1] == [task.application, "--logical-date"]
 
 
 def test_tmdb_extraction_shares_one_pool(dagbag) -> None:

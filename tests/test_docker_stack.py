@@ -2,17 +2,20 @@
 
 The compose file is validated by Debian's docker-compose and yamllint, every shell script by shellcheck, and the
 file's content against the seed: services, container names, ports, healthchecks, volumes, network and start
-order. The images are checked against the lock (Spark == locked pyspark, Airflow == locked apache-airflow, one
-Python minor version in both), the variables against .env.example and the settings' defaults, and
-scripts/docker_stack.sh against a stand-in `docker` that records what it is asked to do.
+order. Its Spark Connect server is checked against the embedded stack's (the same configuration and connection).
+The images are checked against the lock (Spark == locked pyspark, Airflow == locked apache-airflow, one Python
+minor version in both), the variables against .env.example and the settings' defaults, and scripts/docker_stack.sh
+against a stand-in `docker` that records what it is asked to do.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tomllib
@@ -25,11 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.batch.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 SPARK_DOCKERFILE = ROOT / "docker" / "spark.Dockerfile"
+SPARK_CONNECT_SCRIPT = ROOT / "docker" / "spark-connect.sh"
+SPARK_HEALTH_SCRIPT = ROOT / "docker" / "spark-health.sh"
 AIRFLOW_DOCKERFILE = ROOT / "docker" / "airflow.Dockerfile"
 STACK_SCRIPT = ROOT / "scripts" / "docker_stack.sh"
+AIRFLOW_INIT_SCRIPT = ROOT / "docker" / "airflow-init.sh"
 
-# The seed's services (Compose service name -> container name) in the seed's start order. The api-server of
-# Airflow 3 keeps the seed's webserver container name.
+# The seed's services (Compose service name -> container name) in the seed's start order, plus spark-connect,
+# the Spark Connect server the DAG tasks submit to. The api-server of Airflow 3 keeps the seed's webserver
+# container name.
 CONTAINERS = {
     "postgres": "batch_postgres",
     "namenode": "batch_namenode",
@@ -39,6 +46,7 @@ CONTAINERS = {
     "spark-master": "batch_spark_master",
     "spark-worker-1": "batch_spark_worker_1",
     "spark-worker-2": "batch_spark_worker_2",
+    "spark-connect": "batch_spark_connect",
     "mongo": "batch_mongo",
     "airflow-init": "batch_airflow_init",
     "airflow-apiserver": "batch_airflow_webserver",
@@ -60,6 +68,7 @@ ONE_SHOT = "airflow-init"
 PORTS = {
     "namenode": {9870: 9870, 8020: 8020},
     "spark-master": {8081: 8081, 7077: 7077},
+    "spark-connect": {15002: 15002},
     "airflow-apiserver": {8080: 8080},
     "mongo": {27017: 27017},
     "mongo-express": {8082: 8081},
@@ -78,10 +87,11 @@ SEED_VOLUMES = {
 }
 
 HEALTHY, COMPLETED = "service_healthy", "service_completed_successfully"
-# The seed's initialization sequence as dependencies: (service, dependency, condition).
+# The seed's initialization sequence, spark-connect included, as dependencies: (service, dependency, condition).
 START_ORDER = [
     *((f"datanode-{n}", "namenode", HEALTHY) for n in (1, 2, 3)),
     *((f"spark-worker-{n}", "spark-master", HEALTHY) for n in (1, 2)),
+    *(("spark-connect", dependency, HEALTHY) for dependency in ("spark-master", "spark-worker-1", "spark-worker-2")),
     *(
         ("airflow-init", dependency, HEALTHY)
         for dependency in (
@@ -93,11 +103,14 @@ START_ORDER = [
             "spark-master",
             "spark-worker-1",
             "spark-worker-2",
+            "spark-connect",
             "mongo",
         )
     ),
     *((service, "airflow-init", COMPLETED) for service in AIRFLOW_SERVICES[1:]),
     *((service, "airflow-apiserver", HEALTHY) for service in AIRFLOW_SERVICES[2:]),
+    # The scheduler runs the tasks, every Spark task a client of the Spark Connect server.
+    ("airflow-scheduler", "spark-connect", HEALTHY),
     ("mongo-express", "mongo", HEALTHY),
 ]
 
@@ -299,7 +312,15 @@ def test_depends_on_gives_the_seeds_start_order() -> None:
         order += ready
         for name in ready:
             del remaining[name]
-    for earlier, later in [("namenode", "datanode-1"), ("spark-master", "spark-worker-2"), ("mongo", "airflow-init")]:
+    for earlier, later in [
+        ("namenode", "datanode-1"),
+        ("spark-master", "spark-worker-2"),
+        ("spark-worker-1", "spark-connect"),
+        ("spark-worker-2", "spark-connect"),
+        ("spark-connect", "airflow-init"),
+        ("spark-connect", "airflow-scheduler"),
+        ("mongo", "airflow-init"),
+    ]:
         assert order.index(earlier) < order.index(later)
     assert all(order.index("airflow-init") < order.index(name) for name in AIRFLOW_SERVICES[1:])
 
@@ -329,9 +350,175 @@ def test_hdfs_replicates_three_times_and_datanodes_register_by_hostname() -> Non
         assert svcs[name]["environment"]["SPARK_MASTER_URL"] == "spark://spark-master:7077"
 
 
-def test_spark_submit_runs_in_client_mode_against_the_cluster() -> None:
-    connection = json.loads(services()["airflow-scheduler"]["environment"]["AIRFLOW_CONN_SPARK_DEFAULT"])
-    assert connection == {"conn_type": "spark", "host": "spark://spark-master:7077", "extra": {"deploy-mode": "client"}}
+# ---------------------------------------------------------------------------------------------- Spark Connect
+def connect_command() -> tuple[list[str], dict[str, str]]:
+    """The spark-connect service's command: its launcher and options, and its --conf as a dict (defaults resolved)."""
+    command = [resolve_default(arg) for arg in services()["spark-connect"]["command"]]
+    confs = [value for flag, value in itertools.pairwise(command) if flag == "--conf"]
+    assert len(confs) == command.count("--conf")
+    conf = dict(entry.split("=", 1) for entry in confs)
+    assert len(conf) == len(confs), "a --conf is given twice"
+    return command, conf
+
+
+def test_the_dags_submit_to_the_spark_connect_service_as_on_the_embedded_stack(tmp_path: Path) -> None:
+    from config.settings import load_settings
+    from local_stack.services import airflow_env
+
+    settings = load_settings(_env_file=None, data_dir=tmp_path)
+    embedded = json.loads(airflow_env(settings)["AIRFLOW_CONN_SPARK_DEFAULT"])
+    for name in AIRFLOW_SERVICES:
+        connection = json.loads(services()[name]["environment"]["AIRFLOW_CONN_SPARK_DEFAULT"])
+        assert connection == {"conn_type": "spark", "host": "sc://spark-connect", "port": 15002}, name
+        # The same connection but for the server's host: dags/common/defaults.py turns it into --remote.
+        assert connection == {**embedded, "host": "sc://spark-connect"}, name
+        assert connection["port"] == settings.spark_connect_port
+    # The server is the service of that name, listening on that port inside the network.
+    _, conf = connect_command()
+    assert services()["spark-connect"]["hostname"] == "spark-connect"
+    assert conf["spark.connect.grpc.binding.host"] == "0.0.0.0"
+    assert conf["spark.connect.grpc.binding.port"] == "15002"
+
+
+def test_the_spark_connect_service_runs_the_server_on_the_cluster_from_the_spark_image() -> None:
+    svc = services()["spark-connect"]
+    spark_image = services()["spark-master"]
+    assert svc["image"] == spark_image["image"] and svc["build"] == spark_image["build"]
+    command, conf = connect_command()
+    assert command[:2] == ["bash", "/opt/batch/docker/spark-connect.sh"]
+    assert command[command.index("--master") + 1] == "spark://spark-master:7077"
+    # The executors connect back to the server, its driver, by the service's hostname.
+    assert conf["spark.driver.host"] == svc["hostname"]
+    # The launcher's cores are those of the workers the compose file runs.
+    workers = [name for name in services() if name.startswith("spark-worker-")]
+    assert svc["environment"]["SPARK_WORKER_COUNT"] == str(len(workers))
+    assert svc["environment"]["SPARK_WORKER_CORES"] == "${SPARK_WORKER_CORES:-2}"
+    assert all("${SPARK_WORKER_CORES:-2}" in services()[name]["command"] for name in workers)
+    assert svc["healthcheck"]["test"] == ["CMD", "bash", "/opt/batch/docker/spark-health.sh", "connect"]
+
+
+def test_the_spark_connect_server_has_the_embedded_stacks_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both stacks run the same jobs on the same server configuration; only hosts and paths differ."""
+    from config.settings import Settings, load_settings
+    from spark_jobs.utils.spark_session import PROJECT_ROOT, connect_server_conf
+
+    # The Docker stack's settings: the Airflow containers' environment with its defaults.
+    airflow = services()["airflow-scheduler"]["environment"]
+    for key in airflow:
+        monkeypatch.delenv(key, raising=False)
+    passed = {key.lower(): resolve_default(str(value)) for key, value in airflow.items()}
+    settings = load_settings(
+        _env_file=None, **{key: value for key, value in passed.items() if key in Settings.model_fields}
+    )
+    assert settings.lake_root.startswith("hdfs://")
+    workers = int(services()["spark-connect"]["environment"]["SPARK_WORKER_COUNT"])
+    cores = workers * settings.spark_worker_cores
+    expected = connect_server_conf(settings, "spark://spark-master:7077", cores)
+
+    def docker_paths(value: str) -> str:
+        # The project lies in /opt/batch of the image; its Python 3.11 is `python3`.
+        return "python3" if value == sys.executable else value.replace(str(PROJECT_ROOT), "/opt/batch")
+
+    expected = {key: docker_paths(value) for key, value in expected.items()}
+    # The server listens to the other containers; the master is --master; the launcher adds the cores (tested
+    # below); spark.driver.host is the Docker stack's own (the executors reach the server by its hostname).
+    expected["spark.connect.grpc.binding.host"] = "0.0.0.0"
+    master = expected.pop("spark.master")
+    for key in ("spark.cores.max", "spark.default.parallelism"):
+        del expected[key]
+    command, conf = connect_command()
+    assert command[command.index("--master") + 1] == master
+    assert {key: value for key, value in conf.items() if key != "spark.driver.host"} == expected
+    # The settings the jobs need are among them, those of the environment from the same variables as Airflow's.
+    assert conf["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.sql.execution.arrow.pyspark.enabled"] == "true"
+    assert conf["spark.executorEnv.PYTHONPATH"] == "/opt/batch"
+    assert conf["spark.hadoop.dfs.client.use.datanode.hostname"] == "true"
+    unresolved = services()["spark-connect"]["command"]
+    for key, variable in [
+        ("spark.driver.memory", "SPARK_DRIVER_MEMORY"),
+        ("spark.executor.memory", "SPARK_EXECUTOR_MEMORY"),
+        ("spark.sql.shuffle.partitions", "SPARK_SHUFFLE_PARTITIONS"),
+        ("spark.hadoop.dfs.replication", "HDFS_REPLICATION"),
+    ]:
+        assert any(arg.startswith(f"{key}=${{{variable}:-") for arg in unresolved), key
+        assert str(airflow[variable]).startswith(f"${{{variable}:-"), variable
+
+
+def run_connect_launcher(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """docker/spark-connect.sh with a stand-in spark-submit that records its arguments, one per line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    record = tmp_path / "spark-submit.args"
+    (bin_dir / "spark-submit").write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" >"{record}"\n')
+    (bin_dir / "spark-submit").chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(SPARK_CONNECT_SCRIPT), *args],
+        env=clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return result, record.read_text().splitlines() if record.exists() else []
+
+
+def test_the_spark_connect_launcher_starts_the_server_on_every_core_of_the_workers(tmp_path: Path) -> None:
+    command, _ = connect_command()
+    env = {key: resolve_default(value) for key, value in services()["spark-connect"]["environment"].items()}
+    result, argv = run_connect_launcher(tmp_path, *command[2:], **env)
+    assert result.returncode == 0, result.stderr
+    # spark-submit --class SparkConnectServer, the compose file's options untouched, the cores, spark-internal.
+    assert argv[:2] == ["--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]
+    assert argv[2 : 2 + len(command) - 2] == command[2:]
+    assert argv[len(command) :] == [
+        "--conf",
+        "spark.cores.max=4",
+        "--conf",
+        "spark.default.parallelism=4",
+        "spark-internal",
+    ]
+    more_cores, argv = run_connect_launcher(
+        tmp_path, "--master", "spark://m:7077", **{**env, "SPARK_WORKER_CORES": "3"}
+    )
+    assert more_cores.returncode == 0 and "spark.cores.max=6" in argv and "spark.default.parallelism=6" in argv
+
+
+@pytest.mark.parametrize("env", [{}, {"SPARK_WORKER_COUNT": "2", "SPARK_WORKER_CORES": "two"}])
+def test_the_spark_connect_launcher_refuses_missing_or_bad_core_counts(tmp_path: Path, env: dict[str, str]) -> None:
+    result, argv = run_connect_launcher(tmp_path, "--master", "spark://spark-master:7077", **env)
+    assert result.returncode == 2 and "SPARK_WORKER_COUNT" in result.stderr and argv == []
+
+
+def airflow_init_connection_check() -> str:
+    """The Python that airflow-init runs to check the spark_default connection."""
+    match = re.search(
+        r"python - <<'PY' \|\| fail \"AIRFLOW_CONN_SPARK_DEFAULT.*?\n(.*?)\nPY\n", AIRFLOW_INIT_SCRIPT.read_text(), re.S
+    )
+    assert match, "airflow-init.sh no longer checks AIRFLOW_CONN_SPARK_DEFAULT"
+    return match.group(1)
+
+
+def test_airflow_init_checks_that_the_spark_connect_server_answers() -> None:
+    code = airflow_init_connection_check()
+    compose_connection = json.loads(services()["airflow-init"]["environment"]["AIRFLOW_CONN_SPARK_DEFAULT"])
+
+    def check(connection: dict) -> subprocess.CompletedProcess[str]:
+        env = clean_env(AIRFLOW_CONN_SPARK_DEFAULT=json.dumps(connection))
+        return subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30, check=False
+        )
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        answering = check({**compose_connection, "host": "sc://127.0.0.1", "port": port})
+        assert answering.returncode == 0, answering.stderr
+        assert f"sc://127.0.0.1:{port} (Spark Connect server) answers" in answering.stdout
+    refused = check({**compose_connection, "host": "sc://127.0.0.1", "port": port})
+    assert refused.returncode != 0 and "does not answer" in refused.stderr
+    old_style = check({"conn_type": "spark", "host": "spark://spark-master:7077", "extra": {"deploy-mode": "client"}})
+    assert old_style.returncode != 0 and "not a Spark Connect server" in old_style.stderr
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -554,6 +741,28 @@ def test_backfill_and_trigger_run_the_airflow_cli_in_the_scheduler(stack_dir: Pa
 
 
 # ---------------------------------------------------------------------------------------------- healthchecks
+def test_the_spark_connect_healthcheck_passes_only_while_the_grpc_port_answers() -> None:
+    def check(port: int) -> subprocess.CompletedProcess[str]:
+        env = clean_env(SPARK_CONNECT_ADDRESS=f"127.0.0.1:{port}")
+        return subprocess.run(
+            ["bash", str(SPARK_HEALTH_SCRIPT), "connect"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        up = check(port)
+        assert up.returncode == 0 and f"spark connect answers on 127.0.0.1:{port}" in up.stdout, up.stdout + up.stderr
+    down = check(port)
+    assert down.returncode == 1 and "not answering" in down.stdout
+    # Without an address it checks the server of its own container, on the port the compose file binds.
+    assert "localhost:15002" in SPARK_HEALTH_SCRIPT.read_text()
+
+
 @pytest.mark.integration
 def test_the_spark_healthcheck_reads_a_real_spark_masters_state(tmp_path: Path) -> None:
     """spark-health.sh against a master and worker of the locked pyspark, the Spark the image runs."""
@@ -563,7 +772,7 @@ def test_the_spark_healthcheck_reads_a_real_spark_masters_state(tmp_path: Path) 
 
     master_port, ui_port, worker_ui_port = (free_port() for _ in range(3))
     master, worker = spark_services(tmp_path / "run", tmp_path / "spark", master_port, ui_port, 1, "1g", worker_ui_port)
-    script = ROOT / "docker" / "spark-health.sh"
+    script = SPARK_HEALTH_SCRIPT
     env = clean_env(SPARK_MASTER_UI_URL=f"http://127.0.0.1:{ui_port}")
     try:
         for service in (master, worker):

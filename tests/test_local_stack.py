@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from pymongo import MongoClient
 
+from config.settings import PROJECT_ROOT, Settings
 from local_stack import processes
-from local_stack.services import VENV_BIN, alive_workers, mongo_service, spark_services
+from local_stack.services import VENV_BIN, alive_workers, mongo_service, spark_connect_service, spark_services
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
@@ -54,6 +57,43 @@ def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path:
         assert pq.read_table(output).column("total").to_pylist() == [5050]
         assert "stack_smoke_test" in (run_dir / "spark-master.log").read_text()
 
+        # The DAG tasks' path: the Spark Connect server on the same master, a job submitted with --remote.
+        settings = Settings(
+            spark_master_port=master_port,
+            spark_connect_port=free_port(),
+            spark_worker_cores=1,
+            # The server's executor must fit the 1g worker, or the server waits for resources forever.
+            spark_executor_memory="512m",
+            spark_driver_memory="512m",
+        )
+        connect = spark_connect_service(run_dir, settings)
+        services.append(connect)
+        pgids.append(processes.start(connect))
+        processes.wait_healthy(connect)
+        lake = tmp_path / "lake"
+        submitted = subprocess.run(
+            [
+                str(VENV_BIN / "spark-submit"),
+                "--remote",
+                f"sc://127.0.0.1:{settings.spark_connect_port}",
+                "tests/jobs/connect_smoke.py",
+                lake.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        )
+        assert submitted.returncode == 0, submitted.stderr[-3000:]
+        report = json.loads((lake / "report.json").read_text())
+        assert report["connect"] is True
+        assert report["parallelism"] == 1
+        # VADER's published examples, scored by the pandas UDF on the server's Python workers.
+        assert report["scores"] == [0.8316, -0.5461]
+        assert [path.rsplit("/", 1)[1] for path in report["partitions"]] == ["genre=a", "genre=b"]
+        assert report["staging_left"] is False
+
         with MongoClient("127.0.0.1", mongo_port, serverSelectionTimeoutMS=5000) as client:
             client.moviedb.smoke.replace_one({"_id": "x"}, {"_id": "x", "value": 42}, upsert=True)
             assert client.moviedb.smoke.find_one({"_id": "x"}) == {"_id": "x", "value": 42}
@@ -63,7 +103,8 @@ def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path:
             processes.stop(service)
 
     assert pgids and not any(processes.group_alive(pgid) for pgid in pgids)
-    assert not any(processes.port_in_use(port) for port in (master_port, ui_port, worker_ui_port, mongo_port))
+    ports = (master_port, ui_port, worker_ui_port, mongo_port, settings.spark_connect_port)
+    assert not any(processes.port_in_use(port) for port in ports)
 
 
 def test_a_port_in_use_stops_the_start_with_a_message_naming_it(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 from common.callbacks import log_failure_summary
@@ -29,13 +30,46 @@ DEFAULT_ARGS = {
 }
 
 
+class SparkConnectSubmitHook(SparkSubmitHook):
+    """SparkSubmitHook that also submits to a Spark Connect server.
+
+    spark-submit runs a Python application as a Spark Connect client with ``--remote sc://HOST:PORT`` (and no
+    ``--master`` or ``--deploy-mode``); the provider only writes ``--master``. A connection whose master is an
+    ``sc://`` URL gets ``--remote``; any other master is submitted as the provider does it.
+    """
+
+    def _resolve_connection(self) -> dict:
+        connection = super()._resolve_connection()
+        if connection["master"].startswith("sc://"):
+            connection["deploy_mode"] = None
+        return connection
+
+    def _build_spark_common_args(self) -> list[str]:
+        args = super()._build_spark_common_args()
+        if self._connection["master"].startswith("sc://"):
+            args[args.index("--master")] = "--remote"
+        return args
+
+
+class BatchSparkSubmitOperator(SparkSubmitOperator):
+    """SparkSubmitOperator whose connection may be a Spark master or a Spark Connect server (see above)."""
+
+    def _get_hook(self) -> SparkSubmitHook:
+        hook = super()._get_hook()
+        # Same arguments, same state; only how the connection becomes command-line flags differs.
+        hook.__class__ = SparkConnectSubmitHook
+        hook._connection = hook._resolve_connection()
+        return hook
+
+
 def spark_task(task_id: str, application: str, *args: str, **operator_kwargs: object) -> SparkSubmitOperator:
     """A Spark job of this project submitted in client mode to the `spark_default` connection.
 
-    The connection comes from the environment (AIRFLOW_CONN_SPARK_DEFAULT): the embedded stack's standalone
-    master, or spark://spark-master:7077 on the Docker stack.
+    The connection comes from the environment (AIRFLOW_CONN_SPARK_DEFAULT): the embedded stack's Spark Connect
+    server (sc://127.0.0.1:15002, an application on its standalone master), or spark://spark-master:7077 on the
+    Docker stack.
     """
-    return SparkSubmitOperator(
+    return BatchSparkSubmitOperator(
         task_id=task_id,
         application=str(PROJECT_ROOT / application),
         application_args=["--logical-date", LOGICAL_HOUR, *args],

@@ -22,6 +22,7 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from spark_jobs.utils.lake import LakeFS
+from spark_jobs.utils.spark_session import default_parallelism
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def write_partitioned(df: DataFrame, path: str, partition_by: Sequence[str], *, 
     # Grouping rows by partition first gives one file per folder instead of one per task and folder. The task
     # count is explicit because adaptive execution would merge these small shuffle partitions into one task,
     # which then writes thousands of small files alone while the other cores idle.
-    tasks = 2 * df.sparkSession.sparkContext.defaultParallelism
+    tasks = 2 * default_parallelism(df.sparkSession)
     df.repartition(tasks, *partition_by).write.mode("overwrite").option(
         "partitionOverwriteMode", "dynamic" if only_present else "static"
     ).partitionBy(*partition_by).parquet(path)

@@ -40,10 +40,14 @@ def compound_scores(texts: pd.Series) -> pd.Series:
     )
 
 
-# pandas_udf resolves the type hints at import time: pandas must be imported at runtime above.
-@pandas_udf(T.DoubleType())  # type: ignore[call-overload]
-def vader_compound(texts: pd.Series) -> pd.Series:
-    return compound_scores(texts)
+def vader_compound(texts: Column) -> Column:
+    """The VADER compound score of each text, as a vectorised pandas UDF.
+
+    The UDF is made when a column needs it, not at import: pandas_udf builds a classic or a Spark Connect UDF
+    depending on the session that exists at that moment, and a job imports this module before it has one.
+    """
+    # pandas_udf resolves the type hints of compound_scores: pandas must be imported at runtime above.
+    return pandas_udf(compound_scores, T.DoubleType())(texts)  # type: ignore[call-overload]
 
 
 def sentiment_label(score: Column) -> Column:

@@ -13,6 +13,8 @@ Paths: every dataset and partition of the seed's layout under ``LAKE_ROOT``::
 
 Filesystem: exists, list, mkdirs, rename, delete, small text files, all through Spark's Hadoop FileSystem API
 (the session's JVM gateway), never ``os`` or ``pathlib``, so the same code runs on ``file://`` and ``hdfs://``.
+A Spark Connect client has no JVM of its own session: it uses the JVM of the spark-submit that launched it
+(which has Spark's and Hadoop's jars), with the server's ``spark.hadoop.*`` settings.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from master_dataset.partitioning import LogicalHour
 
@@ -110,9 +113,18 @@ class LakeFS:
     """Filesystem operations on the lake through the Hadoop FileSystem API of a SparkSession."""
 
     def __init__(self, spark: SparkSession) -> None:
+        from spark_jobs.utils.spark_session import is_connect
+
         self._spark = spark
-        self._jvm = spark.sparkContext._jvm
-        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+        if is_connect(spark):
+            self._jvm = _client_gateway().jvm
+            self._conf = self._jvm.org.apache.hadoop.conf.Configuration()
+            for key, value in spark.conf.getAll.items():
+                if key.startswith("spark.hadoop."):
+                    self._conf.set(key.removeprefix("spark.hadoop."), value)
+        else:
+            self._jvm = spark.sparkContext._jvm
+            self._conf = spark.sparkContext._jsc.hadoopConfiguration()
 
     def _path(self, path: str):
         return self._jvm.org.apache.hadoop.fs.Path(path)
@@ -143,6 +155,13 @@ class LakeFS:
             for status in statuses
         ]
         return sorted(children, key=lambda child: child.name)
+
+    def glob_dirs(self, pattern: str) -> list[str]:
+        """Folders matching a Hadoop glob (``*`` per folder level), sorted."""
+        path = self._path(pattern)
+        # globStatus answers null (None) when a fixed part of the pattern does not exist.
+        statuses = self._fs(pattern).globStatus(path) or []
+        return sorted(str(status.getPath().toString()) for status in statuses if status.isDirectory())
 
     def list_partitions(self, dataset_path: str) -> list[dict[str, str]]:
         """Every leaf partition under a dataset as ``{column: value}``: ``key=value`` folders holding files.
@@ -215,3 +234,11 @@ class LakeFS:
     @staticmethod
     def _parent(path: str) -> str:
         return path.rstrip("/").rsplit("/", 1)[0]
+
+
+@cache
+def _client_gateway() -> Any:
+    """The py4j gateway of this process's spark-submit JVM, or of a JVM started for it when run without one."""
+    from pyspark.java_gateway import launch_gateway
+
+    return launch_gateway()

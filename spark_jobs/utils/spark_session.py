@@ -1,7 +1,14 @@
-"""The one SparkSession factory, driven by the settings."""
+"""The one SparkSession factory, driven by the settings.
+
+A job runs on a classic session (``local[*]`` in-process, or a cluster master under spark-submit) or as a Spark
+Connect client: spark-submit ``--remote sc://HOST:PORT`` (what the embedded stack's DAG tasks do) runs the job's
+Python against a long-running Spark Connect server, so a task pays neither a driver JVM nor an executor launch.
+The jobs use only what both kinds of session offer; the few places that differ ask the helpers below.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -57,6 +64,53 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
     return conf
 
 
+# Settings a Spark Connect client may set on its own session; everything else belongs to the server.
+_SESSION_CONF_PREFIXES = ("spark.sql.",)
+
+
+def submitted_remote() -> str | None:
+    """The Spark Connect URL spark-submit was given with ``--remote``, if it was."""
+    for index in range(int(os.environ.get("PYSPARK_REMOTE_INIT_CONF_LEN", "0"))):
+        remote = json.loads(os.environ[f"PYSPARK_REMOTE_INIT_CONF_{index}"]).get("spark.remote")
+        if remote:
+            return str(remote)
+    return os.environ.get("SPARK_REMOTE") or None
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """True for a Spark Connect client session, which has no SparkContext and no JVM of its own."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def default_parallelism(spark: SparkSession) -> int:
+    """The cores the session's jobs run on (Spark's default parallelism)."""
+    if is_connect(spark):
+        # The server sets it explicitly (see connect_server_conf); a client cannot ask its SparkContext.
+        return int(spark.conf.get("spark.default.parallelism", str(os.cpu_count() or 1)))
+    return int(spark.sparkContext.defaultParallelism)
+
+
+def connect_server_conf(settings: Settings, master: str, cores: int) -> dict[str, str]:
+    """The configuration of a Spark Connect server that runs the jobs of a stack on ``master``."""
+    conf = spark_conf(settings, "batch_layer.spark_connect", master)
+    conf.update(
+        {
+            "spark.connect.grpc.binding.host": "127.0.0.1",
+            "spark.connect.grpc.binding.port": str(settings.spark_connect_port),
+            "spark.default.parallelism": str(cores),
+            "spark.cores.max": str(cores),
+            # An executor asking for more cores than the server may take would never start.
+            "spark.executor.cores": str(min(settings.spark_executor_cores, cores)),
+            # A job's pandas UDFs are pickled by reference to this project's modules: the server's Python
+            # workers import them from the project root.
+            "spark.executorEnv.PYTHONPATH": str(PROJECT_ROOT),
+            # Idle sessions of finished tasks are released, with what they cached.
+            "spark.connect.session.manager.defaultSessionTimeout": "15min",
+        }
+    )
+    return conf
+
+
 def build_spark_session(
     settings: Settings,
     app_name: str,
@@ -71,11 +125,14 @@ def build_spark_session(
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
-    conf = spark_conf(settings, app_name, master)
+    conf = {**spark_conf(settings, app_name, master), **(extra_conf or {})}
+    remote = submitted_remote() if master is None else None
+    if remote:
+        return _connect_session(remote, app_name, conf)
     if "PYSPARK_GATEWAY_PORT" in os.environ and master is None:
         # Launched by spark-submit: its --master and --conf are the job's, the JVM already runs.
         conf.pop("spark.master", None)
-    for key, value in {**conf, **(extra_conf or {})}.items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
@@ -83,6 +140,22 @@ def build_spark_session(
         "spark session %s on %s (shuffle partitions %s)",
         app_name,
         spark.sparkContext.master,
+        spark.conf.get("spark.sql.shuffle.partitions"),
+    )
+    return spark
+
+
+def _connect_session(remote: str, app_name: str, conf: dict[str, str]) -> SparkSession:
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    for key, value in conf.items():
+        if key.startswith(_SESSION_CONF_PREFIXES):
+            spark.conf.set(key, value)
+    log.info(
+        "spark connect session %s on %s (shuffle partitions %s)",
+        app_name,
+        remote,
         spark.conf.get("spark.sql.shuffle.partitions"),
     )
     return spark
