@@ -2,9 +2,9 @@
 simulator, on the embedded stack; then a run summary and the seed's sample queries.
 
 Each hour runs as `airflow dags test tmdb_batch_pipeline <hour>`: Airflow executes the DAG's tasks in order
-(the Spark ones through SparkSubmitOperator on the stack's standalone master) and records the run in its
-metadata, so the runs are visible in the UI afterwards. Before each hour the simulator's clock is set to that
-hour, so the history is what TMDB would have answered then. The stack keeps running with its data for
+(the Spark ones through SparkSubmitOperator, as clients of the stack's Spark Connect server) and records the
+run in its metadata, so the runs are visible in the UI afterwards. Before each hour the simulator's clock is
+set to that hour, so the history is what TMDB would have answered then. The stack keeps running with its data for
 `make trigger-dag`, the UI and mongosh.
 """
 

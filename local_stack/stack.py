@@ -1,5 +1,5 @@
-"""The embedded stack: Airflow 3, a Spark standalone master and worker, nx-27017 and the TMDB simulator as
-local processes on 127.0.0.1, with their state under ``data/``.
+"""The embedded stack: Airflow 3, a Spark standalone master and worker with a Spark Connect server on them,
+nx-27017 and the TMDB simulator as local processes on 127.0.0.1, with their state under ``data/``.
 """
 
 from __future__ import annotations
