@@ -115,20 +115,23 @@ def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
         assert task._conn_id == "spark_default"
 
 
+CLIENT_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
 @pytest.mark.parametrize(
     ("connection", "expected_flags", "absent_flags"),
     [
         # The embedded stack: the Spark Connect server; spark-submit takes it with --remote and no deploy mode.
         (
             {"conn_type": "spark", "host": "sc://127.0.0.1", "port": 15002},
-            ["--remote", "sc://127.0.0.1:15002"],
+            ["--remote", "sc://127.0.0.1:15002", "--conf", f"spark.driver.extraJavaOptions={CLIENT_JVM}"],
             ["--master", "--deploy-mode"],
         ),
-        # A Spark master (the Docker stack's before Spark Connect, or any cluster): submitted as the provider does.
+        # A cluster's master: submitted as the provider does, the driver's JVM left as Spark starts it.
         (
             {"conn_type": "spark", "host": "spark://spark-master:7077"},
             ["--master", "spark://spark-master:7077", "--deploy-mode", "client"],
-            ["--remote"],
+            ["--remote", f"spark.driver.extraJavaOptions={CLIENT_JVM}"],
         ),
     ],
 )
