@@ -5,9 +5,10 @@
 Extract reads the Gold leaf folders of the run (``.../batch_run_id=R``) of each view; transform turns each view
 into document columns with pure DataFrame functions (``_id`` from the view type and the natural key, dates as
 timestamps, NaN as null); validate checks that the ``_id`` values are unique and every document belongs to R;
-load replace-upserts the documents from the executors (one writer task per core) in unordered chunks, then removes the
-view's documents of older runs, then creates the serving indexes. ``moviedb.batch_runs`` records the run: status,
-counts per view type, stale documents removed, timings and the lake's run records of the earlier layers.
+load replace-upserts the documents from the executors (one writer task per core) in unordered chunks, then
+removes the view's documents of older runs, then creates the serving indexes. ``moviedb.batch_runs`` records the
+run: status, counts per view type, stale documents removed, timings and the lake's run records of the earlier
+layers.
 
 Exporting a run again replaces every document with an identical one; an export that crashed halfway leaves a
 mix of the two runs (and status ``failed``), which the next export of the run replaces and cleans up. A view
