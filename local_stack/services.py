@@ -135,14 +135,20 @@ def spark_services(
     return [master, worker]
 
 
-def spark_connect_service(run_dir: Path, settings: Settings) -> Service:
+def spark_connect_service(
+    run_dir: Path, settings: Settings, master: str | None = None, cores: int | None = None
+) -> Service:
     """The Spark Connect server: one long-running application on the standalone master that runs the jobs
     of the DAG tasks (spark-submit --remote). A task then starts neither a driver JVM nor an executor, and
-    every job after the first runs on warm JVMs."""
+    every job after the first runs on warm JVMs.
+
+    ``master`` and ``cores`` default to the stack's standalone master and its worker's cores; the Silver
+    benchmark runs the same server on ``local[2]``.
+    """
     from spark_jobs.utils.spark_session import connect_server_conf
 
-    master = f"spark://{HOST}:{settings.spark_master_port}"
-    conf = connect_server_conf(settings, master, settings.spark_worker_cores)
+    master = master or f"spark://{HOST}:{settings.spark_master_port}"
+    conf = connect_server_conf(settings, master, cores or settings.spark_worker_cores)
     port = settings.spark_connect_port
     return Service(
         name="spark-connect",

@@ -31,7 +31,6 @@ import argparse
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -449,39 +448,22 @@ def run_scheduled(settings: Settings, hour: LogicalHour) -> dict[str, float]:
     the server's and the client's together."""
     from bench.lab import free_port
     from bench.measure import MIB, PeakSampler, tree_memory
-    from local_stack.processes import port_in_use
-    from spark_jobs.utils.spark_session import LAKE_FS_JAR, connect_server_conf
+    from local_stack import processes
+    from local_stack.services import spark_connect_service
+    from spark_jobs.utils.spark_session import LAKE_FS_JAR
 
-    port = free_port()
-    settings = settings.model_copy(update={"spark_connect_port": port})
-    conf = connect_server_conf(settings, "local[2]", 2)
+    settings = settings.model_copy(update={"spark_connect_port": free_port()})
+    server = spark_connect_service(Path(tempfile.mkdtemp(prefix="bench-connect-")), settings, "local[2]", 2)
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "LAKE_ROOT": settings.lake_root, "PYTHONPATH": str(PROJECT_ROOT)}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    server = subprocess.Popen(
-        [
-            str(bin_dir / "spark-submit"),
-            "--class",
-            "org.apache.spark.sql.connect.service.SparkConnectServer",
-            *[arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")],
-            "spark-internal",
-        ],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     try:
-        deadline = time.monotonic() + 120
-        while not port_in_use(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the Spark Connect server did not start on port {port}")
-            time.sleep(0.5)
+        server_pid = processes.start(server)
+        processes.wait_healthy(server)
         command = [
             str(bin_dir / "spark-submit"),
             "--remote",
-            f"sc://127.0.0.1:{port}",
+            f"sc://127.0.0.1:{settings.spark_connect_port}",
             "--conf",
             f"spark.driver.extraClassPath={LAKE_FS_JAR}",
             str(PROJECT_ROOT / "spark_jobs" / "silver" / "run.py"),
@@ -490,14 +472,13 @@ def run_scheduled(settings: Settings, hour: LogicalHour) -> dict[str, float]:
         ]
         started = time.monotonic()
         client = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
-        with PeakSampler(lambda: tree_memory([server.pid, client.pid])) as sampler:
+        with PeakSampler(lambda: tree_memory([server_pid, client.pid])) as sampler:
             code = client.wait()
         if code:
             raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
         return {"wall_seconds": round(time.monotonic() - started, 1), "peak_memory_mb": round(sampler.peak / MIB)}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        processes.stop(server)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,20 @@ from tests.conftest import free_port
 pytestmark = pytest.mark.integration
 
 
+def spark_submit(*args: str) -> None:
+    """Runs spark-submit with the project importable (the jobs under tests/jobs use its modules); fails the
+    test with the tail of its output when it exits non-zero."""
+    submitted = subprocess.run(
+        [str(VENV_BIN / "spark-submit"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+
+
 def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     master_port, ui_port, worker_ui_port, mongo_port = (free_port() for _ in range(4))
@@ -35,25 +49,17 @@ def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path:
         assert alive_workers(ui_port) == 1
 
         output = tmp_path / "sum"
-        submitted = subprocess.run(
-            [
-                str(VENV_BIN / "spark-submit"),
-                "--master",
-                f"spark://127.0.0.1:{master_port}",
-                "--conf",
-                f"spark.pyspark.python={sys.executable}",
-                "--conf",
-                "spark.ui.enabled=false",
-                "tests/jobs/sum_to_lake.py",
-                "100",
-                output.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        spark_submit(
+            "--master",
+            f"spark://127.0.0.1:{master_port}",
+            "--conf",
+            f"spark.pyspark.python={sys.executable}",
+            "--conf",
+            "spark.ui.enabled=false",
+            "tests/jobs/sum_to_lake.py",
+            "100",
+            output.as_uri(),
         )
-        assert submitted.returncode == 0, submitted.stderr[-3000:]
         assert pq.read_table(output).column("total").to_pylist() == [5050]
         assert "stack_smoke_test" in (run_dir / "spark-master.log").read_text()
 
@@ -71,21 +77,9 @@ def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path:
         pgids.append(processes.start(connect))
         processes.wait_healthy(connect)
         lake = tmp_path / "lake"
-        submitted = subprocess.run(
-            [
-                str(VENV_BIN / "spark-submit"),
-                "--remote",
-                f"sc://127.0.0.1:{settings.spark_connect_port}",
-                "tests/jobs/connect_smoke.py",
-                lake.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        spark_submit(
+            "--remote", f"sc://127.0.0.1:{settings.spark_connect_port}", "tests/jobs/connect_smoke.py", lake.as_uri()
         )
-        assert submitted.returncode == 0, submitted.stderr[-3000:]
         report = json.loads((lake / "report.json").read_text())
         assert report["connect"] is True
         assert report["parallelism"] == 1
