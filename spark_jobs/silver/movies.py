@@ -141,16 +141,17 @@ def merge_movies(candidates: DataFrame, review_stats: DataFrame) -> DataFrame:
     )
 
 
-def merge_into_state(
-    candidates: DataFrame, current: DataFrame, touched: DataFrame, review_stats: DataFrame
-) -> DataFrame:
-    """The new silver/movies: the movies in ``touched`` folded again with their new candidates, the others as
-    they were (folding a row with nothing new gives the row back, so skipping them changes nothing).
+def refold_touched(candidates: DataFrame, current: DataFrame, touched: DataFrame, review_stats: DataFrame) -> DataFrame:
+    """The new rows of the movies in ``touched``: their current rows folded again with their new candidates.
 
     ``touched`` (movie_id) is every movie with a new record or a new review; it is small on an incremental run
     and broadcast, so the state is filtered without a shuffle.
     """
     touched = F.broadcast(touched)
-    kept = current.join(touched, "movie_id", "left_anti")
     refolded = candidates.unionByName(state_candidates(current.join(touched, "movie_id", "left_semi")))
-    return merge_movies(refolded, review_stats.join(touched, "movie_id", "left_semi")).unionByName(kept)
+    return merge_movies(refolded, review_stats.join(touched, "movie_id", "left_semi"))
+
+
+def untouched(current: DataFrame, touched: DataFrame) -> DataFrame:
+    """The current rows of the movies not in ``touched``: folding a row with nothing new gives the row back."""
+    return current.join(F.broadcast(touched), "movie_id", "left_anti")

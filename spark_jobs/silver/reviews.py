@@ -48,16 +48,19 @@ def merge_reviews(scored: DataFrame, state: DataFrame) -> DataFrame:
     )
 
 
-def merge_into_state(new: DataFrame, current: DataFrame) -> DataFrame:
-    """Every review, scored: ``new`` (see :func:`latest_reviews`) merged with ``current`` silver/reviews.
+def merge_touched(new: DataFrame, current: DataFrame) -> DataFrame:
+    """The reviews ``new`` (see :func:`latest_reviews`) brought, scored and merged with their current rows.
 
-    Only the reviews this bronze brought are merged again; the others pass through as they were. Their ids
-    are few on an incremental run and broadcast, so the state is filtered without a shuffle.
+    Their ids are few on an incremental run and broadcast, so the state is filtered without a shuffle.
     """
-    touched = F.broadcast(new.select("review_id"))
-    seen_before = current.join(touched, "review_id", "left_semi")
-    kept = current.join(touched, "review_id", "left_anti").select(*_RECORD_COLUMNS, "sentiment_score")
-    return merge_reviews(score_reviews(new, seen_before), seen_before).unionByName(kept)
+    seen_before = current.join(F.broadcast(new.select("review_id")), "review_id", "left_semi")
+    return merge_reviews(score_reviews(new, seen_before), seen_before)
+
+
+def untouched(new: DataFrame, current: DataFrame) -> DataFrame:
+    """The current reviews ``new`` did not bring again: they pass through as they were."""
+    kept = current.join(F.broadcast(new.select("review_id")), "review_id", "left_anti")
+    return kept.select(*_RECORD_COLUMNS, "sentiment_score")
 
 
 def review_stats(reviews: DataFrame) -> DataFrame:

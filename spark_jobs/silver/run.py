@@ -115,9 +115,10 @@ def extract(spark: SparkSession, paths: LakePaths, lake: LakeFS, plan: state.Sil
 def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
     """The whole Silver fold: pure DataFrame work, nothing is read or written here.
 
-    Only the movies and reviews this bronze touches are folded again; the rest of the state passes through.
-    Parsed bronze, the merged reviews (scored by the UDF) and the merged movies are each used by several
-    outputs, so they are cached: every bronze body is parsed once and every new review scored once.
+    Only the movies and reviews this bronze touches are folded again; the rest of the state passes through,
+    read from its files by each output that needs it. Parsed bronze and the touched reviews and movies are each
+    used by several outputs, so they are cached: every bronze body is parsed once and every new review scored
+    once, and on an incremental run the cache holds about one hour of rows, not the whole state.
     """
     parsed_movies = parse.parse_bronze_movies(inputs.bronze_movies).persist()
     parsed_pages = parse.parse_review_pages(inputs.bronze_reviews).persist()
@@ -127,12 +128,13 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
     review_records = parse.review_records(parsed_movies, parsed_pages)
 
     new_reviews = reviews.latest_reviews(parse.reviews_with_id(review_records))
-    all_reviews = reviews.merge_into_state(new_reviews, inputs.reviews).persist()
+    touched_reviews = reviews.merge_touched(new_reviews, inputs.reviews).persist()
+    all_reviews = touched_reviews.unionByName(reviews.untouched(new_reviews, inputs.reviews))
 
     candidates = movies.bronze_candidates(listed, details)
     touched = candidates.select("movie_id").unionByName(new_reviews.select("movie_id")).distinct()
-    silver_movies = movies.merge_into_state(candidates, inputs.movies, touched, reviews.review_stats(all_reviews))
-    silver_movies = silver_movies.persist()
+    refolded = movies.refold_touched(candidates, inputs.movies, touched, reviews.review_stats(all_reviews)).persist()
+    silver_movies = refolded.unionByName(movies.untouched(inputs.movies, touched))
 
     return SilverOutputs(
         movies=silver_movies,
@@ -146,7 +148,7 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
         parsed_pages=parsed_pages,
         review_records=review_records,
         touched_movies=touched,
-        cached=(parsed_movies, parsed_pages, all_reviews, silver_movies),
+        cached=(parsed_movies, parsed_pages, touched_reviews, refolded),
     )
 
 
@@ -214,7 +216,10 @@ def write_quarantine(lake: LakeFS, paths: LakePaths, batch_run_id: str, name: st
 
 
 def count_rows(inputs: SilverInputs, outputs: SilverOutputs) -> dict[str, int]:
-    """Rows in, out and quarantined, in a few aggregations over cached frames (which they also fill)."""
+    """Rows in and quarantined, in a few aggregations over cached frames (which they also fill).
+
+    The rows out are counted once staged (see :func:`stage_outputs`), from the files' footers.
+    """
     reason = F.col("reason")
     movies_in = outputs.parsed_movies.agg(
         F.count(F.lit(1)).alias("bronze_movie_rows"),
@@ -234,8 +239,6 @@ def count_rows(inputs: SilverInputs, outputs: SilverOutputs) -> dict[str, int]:
     counts["quarantined_silver_reviews"] = counts.pop("quarantined_pages") + counts.pop("reviews_without_id")
     counts["silver_movies_before"] = inputs.movies.count()
     counts["silver_reviews_before"] = inputs.reviews.count()
-    counts["movies_out"] = outputs.movies.count()
-    counts["reviews_out"] = outputs.cached[2].count()
     return counts
 
 
@@ -246,11 +249,11 @@ def stage_outputs(
     plan: state.SilverPlan,
     batch_run_id: str,
     outputs: SilverOutputs,
-) -> int:
+) -> dict[str, int]:
     """Stages the new movies and reviews (whole, in a few files) and the observation dates the run adds rows
     to (all of them on a full refresh), with the rows of other runs in those dates carried over.
 
-    Returns the number of observations this run adds.
+    Returns the rows staged: movies_out, reviews_out and the observations this run adds.
     """
     fresh = outputs.observations.persist()
     try:
@@ -259,16 +262,19 @@ def stage_outputs(
             # The dates this run writes: a handful of partition values, not pipeline data.
             dates = [row.observed_date for row in fresh.select("observed_date").distinct().collect()]
             existing = existing.where(F.col("observed_date").isin(*dates))
+        written = {}
         for dataset, frame in (("movies", outputs.movies), ("reviews", outputs.reviews)):
-            lake.delete(staged(paths, batch_run_id, dataset))
-            publish.write_state(frame, staged(paths, batch_run_id, dataset))
+            path = staged(paths, batch_run_id, dataset)
+            lake.delete(path)
+            publish.write_state(frame, path)
+            written[f"{dataset}_out"] = spark.read.schema(SILVER_DATASETS[dataset][0]).parquet(path).count()
         lake.delete(staged(paths, batch_run_id, "movie_observations"))
         publish.write_partitioned(
             observations.replace_runs(existing, fresh, plan.rebuilt_runs),
             staged(paths, batch_run_id, "movie_observations"),
             schemas.OBSERVATIONS_PARTITIONS,
         )
-        return fresh.count()
+        return {**written, "observations_written": fresh.count()}
     finally:
         fresh.unpersist()
 
@@ -376,7 +382,7 @@ def run_silver(
             for name, rows in outputs.quarantine.items():
                 write_quarantine(lake, paths, batch_run_id, name, rows, counts[f"quarantined_{name}"])
         with metrics.stage("stage"):
-            counts["observations_written"] = stage_outputs(spark, paths, lake, plan, batch_run_id, outputs)
+            counts.update(stage_outputs(spark, paths, lake, plan, batch_run_id, outputs))
         # The list entries and details of one movie in one run fold into one observation.
         counts["deduplicated_movie_records"] = counts["movie_records_parsed"] - counts["observations_written"]
         for name, value in counts.items():
