@@ -1,10 +1,12 @@
 """`make demo`: the whole pipeline through Airflow for a short history of logical hours, against the TMDB
 simulator, on the embedded stack; then a run summary and the seed's sample queries.
 
-Each hour runs as `airflow dags test tmdb_batch_pipeline <hour>`: Airflow executes the DAG's tasks in order
-(the Spark ones through SparkSubmitOperator, as clients of the stack's Spark Connect server) and records the
-run in its metadata, so the runs are visible in the UI afterwards. Before each hour the simulator's clock is
-set to that hour, so the history is what TMDB would have answered then. The stack keeps running with its data for
+The hours run one after another with `dag.test()` in one Airflow process (local_stack.dag_test_runs), as
+`airflow dags test tmdb_batch_pipeline <hour>` would run each: Airflow executes the DAG's tasks in order (the
+Spark ones through SparkSubmitOperator, as clients of the stack's Spark Connect server) and records the run in
+its metadata, so the runs are visible in the UI afterwards. The first hour starts as soon as the services it
+needs are healthy, while the Airflow services finish starting. Before each hour the simulator's clock is set to
+that hour, so the history is what TMDB would have answered then. The stack keeps running with its data for
 `make trigger-dag`, the UI and mongosh.
 """
 
@@ -16,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,10 +43,9 @@ DEMO_SETTINGS = {
 
 @dataclass(frozen=True)
 class DemoRun:
-    hour: LogicalHour
+    batch_run_id: str
     state: str
     seconds: float
-    log_file: Path
 
 
 def demo_hours(now: datetime, runs: int, interval_hours: int) -> list[LogicalHour]:
@@ -53,47 +55,35 @@ def demo_hours(now: datetime, runs: int, interval_hours: int) -> list[LogicalHou
     return [LogicalHour.of(latest - timedelta(hours=interval_hours * back)) for back in reversed(range(runs))]
 
 
-def run_hour(settings: Settings, hour: LogicalHour, log_dir: Path) -> DemoRun:
-    from master_dataset.simulator.control import set_clock
-
-    set_clock(f"http://127.0.0.1:{settings.tmdb_simulator_port}", hour.start)
-    log_file = log_dir / f"demo-{hour.batch_run_id}.log"
+def run_hours(settings: Settings, hours: list[LogicalHour], log_file: Path) -> Iterator[DemoRun]:
+    """Runs the pipeline for each hour with `dag.test()` in one Airflow process (local_stack.dag_test_runs),
+    printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``."""
+    progress_read, progress_write = os.pipe()
+    command = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "local_stack.dag_test_runs",
+        "--progress-fd",
+        str(progress_write),
+        "--simulator",
+        f"http://127.0.0.1:{settings.tmdb_simulator_port}",
+        *(hour.iso for hour in hours),
+    ]
     env = {**os.environ, **airflow_env(settings), **DEMO_SETTINGS}
-    started = time.monotonic()
     with log_file.open("wb") as stream:
-        result = subprocess.run(
-            [
-                str(VENV_BIN / "airflow"),
-                "dags",
-                "test",
-                settings.pipeline_dag_id,
-                hour.iso,
-                "--conf",
-                json.dumps({"logical_hour": hour.iso}),
-            ],
-            env=env,
-            cwd=PROJECT_ROOT,
-            stdout=stream,
-            stderr=subprocess.STDOUT,
-            check=False,
+        process = subprocess.Popen(
+            command, env=env, cwd=PROJECT_ROOT, stdout=stream, stderr=subprocess.STDOUT, pass_fds=(progress_write,)
         )
-    state = recorded_state(settings, hour) if result.returncode == 0 else "failed"
-    return DemoRun(hour, state, time.monotonic() - started, log_file)
-
-
-def recorded_state(settings: Settings, hour: LogicalHour) -> str:
-    """The state Airflow recorded for the hour's latest run (`airflow dags test` exits 0 on a failed run too)."""
-    from local_stack.airflow_api import AirflowAPI
-
-    client = AirflowAPI(
-        f"http://127.0.0.1:{settings.airflow_api_port}",
-        settings.airflow_admin_username,
-        settings.airflow_admin_password.get_secret_value(),
-    )
-    runs = client.runs_between(settings.pipeline_dag_id, hour.start, hour.start)
-    if not runs:
-        return "not recorded"
-    return str(max(runs, key=lambda run: run.get("start_date") or "")["state"])
+    os.close(progress_write)
+    with os.fdopen(progress_read) as progress:
+        for line in progress:
+            event = json.loads(line)
+            if "started" in event:
+                print(f"demo: {event['started']} ...", flush=True)
+            else:
+                yield DemoRun(event["batch_run_id"], event["state"], event["seconds"])
+    if process.wait() != 0:
+        yield DemoRun("", "failed", 0.0)
 
 
 def main(runs: int = 2) -> int:
@@ -105,23 +95,23 @@ def main(runs: int = 2) -> int:
     started = time.monotonic()
     stack = EmbeddedStack(settings)
     print("demo: starting the embedded stack (make up)")
-    stack.up()
+    # The runs do not need the Airflow services (dag.test() runs the tasks itself): they finish starting meanwhile.
+    stack.up(wait_for_airflow=False)
 
     hours = demo_hours(datetime.now(UTC), runs, settings.batch_interval_hours)
     print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}")
-    results = []
-    for hour in hours:
-        print(f"demo: {hour.batch_run_id} ...", flush=True)
-        result = run_hour(settings, hour, stack.run_dir)
-        results.append(result)
-        print(f"demo: {hour.batch_run_id} {result.state} in {result.seconds:.0f} s (log: {result.log_file})")
+    log_file = stack.run_dir / "demo-runs.log"
+    for result in run_hours(settings, hours, log_file):
         if result.state != "success":
-            print(processes.tail(result.log_file, 60), file=sys.stderr)
+            print(f"demo: {result.batch_run_id or 'the runs'} {result.state} (log: {log_file})", file=sys.stderr)
+            print(processes.tail(log_file, 60), file=sys.stderr)
             return 1
+        print(f"demo: {result.batch_run_id} success in {result.seconds:.0f} s (log: {log_file})")
+    stack.wait_for_airflow()
     from batch_views.serving import MongoTarget, mongosh_argv
     from local_stack.summary import print_summary
 
-    print_summary(settings, [result.hour for result in results])
+    print_summary(settings, hours)
     print("\n== The seed's sample queries (make mongo-query-views) ==", flush=True)
     target = MongoTarget.from_settings(settings)
     subprocess.run(

@@ -66,8 +66,13 @@ class EmbeddedStack:
                 return service
         raise KeyError(name)
 
-    def up(self, timeout: float = 90.0) -> None:
-        """Starts every service that is not running and waits until all are healthy."""
+    def up(self, timeout: float = 90.0, *, wait_for_airflow: bool = True) -> None:
+        """Starts every service that is not running and waits until all are healthy.
+
+        With ``wait_for_airflow=False`` it returns once the services a ``dag.test()`` run needs are healthy (the
+        lake's Spark, MongoDB, the simulator, a migrated Airflow database) while the Airflow services are still
+        starting; :meth:`wait_for_airflow` then waits for them.
+        """
         started_at = time.monotonic()
         services = self.services()
         self._check_ports(services)
@@ -81,12 +86,22 @@ class EmbeddedStack:
         processes.wait_healthy(self.service("spark-master"), deadline=started_at + timeout)
         for service in [*connect, *airflow]:
             processes.start(service)
+        self._wait_healthy([*others, *connect], started_at, timeout)
+        if wait_for_airflow:
+            self.wait_for_airflow(timeout, started_at)
+
+    def wait_for_airflow(self, timeout: float = 90.0, started_at: float | None = None) -> None:
+        """Waits until the Airflow services are healthy, then makes sure the TMDB pool exists."""
+        started_at = time.monotonic() if started_at is None else started_at
+        self._wait_healthy([svc for svc in self.services() if svc.name.startswith("airflow-")], started_at, timeout)
+        self._ensure_tmdb_pool()
+        log.info("embedded stack healthy in %.0f s", time.monotonic() - started_at)
+
+    def _wait_healthy(self, services: list[Service], started_at: float, timeout: float) -> None:
         deadline = started_at + timeout
         for service in services:
             processes.wait_healthy(service, deadline=min(deadline, time.monotonic() + service.start_timeout))
             log.info("%s healthy after %.0f s", service.name, time.monotonic() - started_at)
-        self._ensure_tmdb_pool()
-        log.info("embedded stack healthy in %.0f s", time.monotonic() - started_at)
 
     def _ensure_tmdb_pool(self) -> None:
         """One pool slot for TMDB extraction: overlapping runs never exceed the rate limit together."""

@@ -15,7 +15,6 @@ STAGE_EDGES = {
         ("extract_reviews", "extract_people"),
         ("extract_people", "validate_extraction"),
         ("validate_extraction", "store_to_hdfs_bronze"),
-        ("store_to_hdfs_bronze", "update_metadata"),
     ],
     "transform": [("wait_for_bronze", "bronze_to_silver"), ("bronze_to_silver", "data_quality_checks")],
     "aggregate": [
@@ -78,7 +77,7 @@ def test_pipeline_runs_transform_after_ingestion_and_aggregate_after_transform(d
     dag = dagbag.dags.get("tmdb_batch_pipeline")
     found = edges(dag)
     assert ("start", "ingestion.check_api_health") in found
-    assert ("ingestion.update_metadata", "transform.wait_for_bronze") in found
+    assert ("ingestion.store_to_hdfs_bronze", "transform.wait_for_bronze") in found
     assert ("transform.data_quality_checks", "aggregate.wait_for_silver") in found
     assert ("aggregate.update_serving_indexes", "end") in found
 
@@ -107,7 +106,9 @@ def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
 
     dag = dagbag.dags.get("tmdb_batch_pipeline")
     spark_tasks = [task for task in dag.tasks if isinstance(task, SparkSubmitOperator)]
-    assert len(spark_tasks) == 10
+    assert len(spark_tasks) == 9
+    store = dag.get_task("ingestion.store_to_hdfs_bronze")
+    assert store.application_args[2:] == ["--step", "store", "--step", "update-metadata"]
     for task in spark_tasks:
         assert (_PROJECT / task.application).exists() or task.application.startswith(str(_PROJECT))
         assert task.application_args[0] == "--logical-date"

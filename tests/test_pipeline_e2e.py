@@ -123,9 +123,11 @@ def test_both_hours_run_every_task_to_success(two_hours) -> None:
     for state, tasks in two_hours:
         assert state == "success", tasks
         assert set(tasks.values()) == {"success"}, tasks
-        assert {"ingestion.update_metadata", "transform.data_quality_checks", "aggregate.export_to_mongodb"} <= set(
-            tasks
-        )
+        assert {
+            "ingestion.store_to_hdfs_bronze",
+            "transform.data_quality_checks",
+            "aggregate.export_to_mongodb",
+        } <= set(tasks)
 
 
 def test_the_seeds_queries_answer_with_the_served_views(pipeline, two_hours) -> None:
@@ -180,7 +182,7 @@ def test_a_failing_expectation_stops_the_run_before_anything_is_published(pipeli
     state, tasks = run_hour(pipeline, SECOND_HOUR + timedelta(hours=4))
 
     assert state == "failed"
-    assert tasks["ingestion.update_metadata"] == "success"
+    assert tasks["ingestion.store_to_hdfs_bronze"] == "success"
     assert tasks["transform.bronze_to_silver"] == "failed"
     assert tasks["aggregate.export_to_mongodb"] in {"upstream_failed", "None"}
     assert served(pipeline) == documents

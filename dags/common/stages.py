@@ -22,7 +22,9 @@ EXPORT_JOB = "batch_views/export_to_mongo.py"
 
 def ingestion_stage() -> tuple[object, object]:
     """TMDB -> staging on the lake -> Bronze. The extraction tasks share the `tmdb_api` pool, so two runs that
-    overlap (a backfill beside the schedule) still respect one global TMDB rate limit."""
+    overlap (a backfill beside the schedule) still respect one global TMDB rate limit. The seed's
+    store_to_hdfs_bronze and update_metadata are one task (`store_to_hdfs_bronze`): it stores the hour's
+    partitions, then writes the run record and the stage's success, which the transform waits for."""
     check_api_health = PythonOperator(
         task_id="check_api_health", python_callable=tasks.check_api_health, op_args=[LOGICAL_HOUR]
     )
@@ -30,8 +32,9 @@ def ingestion_stage() -> tuple[object, object]:
     extract_reviews = spark_task("extract_reviews", BRONZE_JOB, "--step", "extract-reviews", pool=TMDB_POOL)
     extract_people = spark_task("extract_people", BRONZE_JOB, "--step", "extract-people", pool=TMDB_POOL)
     validate_extraction = spark_task("validate_extraction", BRONZE_JOB, "--step", "validate")
-    store_to_hdfs_bronze = spark_task("store_to_hdfs_bronze", BRONZE_JOB, "--step", "store")
-    update_metadata = spark_task("update_metadata", BRONZE_JOB, "--step", "update-metadata")
+    store_to_hdfs_bronze = spark_task(
+        "store_to_hdfs_bronze", BRONZE_JOB, "--step", "store", "--step", "update-metadata"
+    )
     (
         check_api_health
         >> extract_movies
@@ -39,9 +42,8 @@ def ingestion_stage() -> tuple[object, object]:
         >> extract_people
         >> validate_extraction
         >> store_to_hdfs_bronze
-        >> update_metadata
     )
-    return check_api_health, update_metadata
+    return check_api_health, store_to_hdfs_bronze
 
 
 def transform_stage() -> tuple[object, object]:

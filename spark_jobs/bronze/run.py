@@ -2,7 +2,8 @@
 
     python -m spark_jobs.bronze.run --logical-date 2025-11-09T12:00:00+00:00 --step all
 
-Steps (the ingestion DAG runs them as separate tasks; ``all`` runs them in order in one session):
+Steps (the ingestion DAG runs each as a task, ``store`` and ``update-metadata`` as one; ``--step`` repeated runs
+several in one session, ``all`` every step in order):
 
 - ``extract-movies``: API health, list pages (or discover pages in a backfill), details of new or stale movies.
 - ``extract-reviews``: further review pages of the movies whose details this run staged.
@@ -335,7 +336,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--logical-date", required=True, help="Airflow's data_interval_end (ISO-8601) or a batch_run_id"
     )
-    parser.add_argument("--step", choices=(*STEPS, "all"), default="all")
+    parser.add_argument(
+        "--step",
+        action="append",
+        choices=(*STEPS, "all"),
+        help="the step to run; repeat it to run several in one session, in the order given (default: all)",
+    )
     return parser.parse_args(argv)
 
 
@@ -345,7 +351,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     settings = settings or get_settings()
     hour = LogicalHour.parse(args.logical_date)
     configure_logging("bronze", hour.batch_run_id)
-    if args.step in ("validate", "all"):
+    steps = STEPS if not args.step or "all" in args.step else tuple(args.step)
+    if "validate" in steps:
         from ge_expectations.batch_layer_suite import preload
 
         preload()  # overlaps Great Expectations' import with the JVM's start
@@ -356,7 +363,6 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     spark = build_spark_session(settings, f"bronze_{hour.batch_run_id}")
     try:
         job = BronzeJob(spark, settings, hour)
-        steps = STEPS if args.step == "all" else (args.step,)
         return {step: job.run(step) for step in steps}
     finally:
         if owns_session:
