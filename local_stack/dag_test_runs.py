@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dags_folder = PROJECT_ROOT / "dags"
     sys.path.insert(0, str(dags_folder))  # the DAG files import their shared modules from dags/common
     dag_id = get_settings().pipeline_dag_id
-    dag = DagBag(dag_folder=str(dags_folder), include_examples=False).get_dag(dag_id)
+    dag = DagBag(dag_folder=str(dags_folder)).get_dag(dag_id)
     if dag is None:
         raise SystemExit(f"{dag_id} is not in {dags_folder} or failed to parse")
 

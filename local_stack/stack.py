@@ -81,10 +81,15 @@ class EmbeddedStack:
         others = [svc for svc in services if svc not in airflow and svc not in connect]
         for service in others:
             processes.start(service)
-        self._migrate_airflow_db()
-        # The Spark Connect server registers with the master as it starts: the master must answer first.
-        processes.wait_healthy(self.service("spark-master"), deadline=started_at + timeout)
-        for service in [*connect, *airflow]:
+        migration = self._start_airflow_db_migration()
+        try:
+            # The Spark Connect server registers with the master as it starts: the master must answer first.
+            processes.wait_healthy(self.service("spark-master"), deadline=started_at + timeout)
+            for service in connect:
+                processes.start(service)
+        finally:
+            self._finish_airflow_db_migration(migration)
+        for service in airflow:
             processes.start(service)
         self._wait_healthy([*others, *connect], started_at, timeout)
         if wait_for_airflow:
@@ -124,18 +129,20 @@ class EmbeddedStack:
                         f"stop it or set another port in .env"
                     )
 
-    def _migrate_airflow_db(self) -> None:
-        env = airflow_env(self.settings)
+    def _start_airflow_db_migration(self) -> subprocess.Popen[bytes]:
+        """`airflow db migrate`, in the background: the Spark services start meanwhile."""
         log_file = self.run_dir / "airflow-db-migrate.log"
         with log_file.open("ab") as stream:
-            result = subprocess.run(
+            return subprocess.Popen(
                 [str(VENV_BIN / "airflow"), "db", "migrate"],
-                env={**_os_environ(), **env},
+                env={**_os_environ(), **airflow_env(self.settings)},
                 stdout=stream,
                 stderr=subprocess.STDOUT,
-                check=False,
             )
-        if result.returncode != 0:
+
+    def _finish_airflow_db_migration(self, migration: subprocess.Popen[bytes]) -> None:
+        if migration.wait() != 0:
+            log_file = self.run_dir / "airflow-db-migrate.log"
             raise ServiceError(f"airflow db migrate failed; last lines of {log_file}:\n{processes.tail(log_file)}")
 
     def down(self) -> list[str]:

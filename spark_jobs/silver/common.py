@@ -23,11 +23,11 @@ def version_key(order: Column, fields: Sequence[str]) -> Column:
 
 
 def latest_by(df: DataFrame, key: str | list[str], order: str, fields: Sequence[str]) -> DataFrame:
-    """One row per ``key``: the row with the greatest :func:`version_key` (all other columns kept)."""
+    """One row per ``key``: the row with the greatest :func:`version_key`, all its columns in their order."""
     keys = [key] if isinstance(key, str) else list(key)
-    others = [name for name in df.columns if name not in keys]
+    # struct("*") keeps the columns' order without asking for them (a round trip on Spark Connect).
     return (
         df.groupBy(*keys)
-        .agg(F.max_by(F.struct(*others), version_key(F.col(order), fields)).alias("_latest"))
-        .select(*keys, "_latest.*")
+        .agg(F.max_by(F.struct("*"), version_key(F.col(order), fields)).alias("_latest"))
+        .select("_latest.*")
     )

@@ -72,7 +72,7 @@ def bronze_candidates(listed: DataFrame, details: DataFrame) -> DataFrame:
     """Candidates from parsed bronze: list entries (see :func:`listed_entries`) and details records."""
     provided = (F.lit(True), F.col("extraction_timestamp"))
     for name in DETAILS_FIELDS:
-        if name not in listed.columns:
+        if name not in LISTED_FIELDS:
             listed = listed.withColumn(name, F.lit(None).cast(schemas.SILVER_MOVIES[name].dataType))
     details = details.withColumn("unknown_genre", F.lit(False))
     return _candidate(listed, {"listed": provided, "observed": provided}).unionByName(

@@ -86,7 +86,7 @@ def read_dataset(spark: SparkSession, lake: LakeFS, path: str, schema: StructTyp
 def read_bronze(spark: SparkSession, paths: LakePaths, dataset: str, partitions: Sequence[str]) -> DataFrame:
     """The given partitions of a bronze dataset, typed as the contract says, with ``bronze_partition``."""
     if partitions:
-        frame = spark.read.option("basePath", paths.bronze(dataset)).parquet(*partitions)
+        frame = spark.read.schema(schemas.BRONZE).option("basePath", paths.bronze(dataset)).parquet(*partitions)
     else:
         frame = schemas.empty(spark, schemas.BRONZE)
     return schemas.conform(frame, schemas.BRONZE).transform(parse.with_bronze_partition, dataset)
