@@ -149,6 +149,8 @@ def silver_figures(args: argparse.Namespace, days: int, size_dir: Path) -> dict[
         "silver_history": report["history"],
         "silver_full_refresh": _silver_stage(report["full_refresh"]),
         "silver_incremental": _silver_stage(report["incremental"]),
+        "silver_incremental_first_on_server": _silver_stage(report["incremental_first_on_server"]),
+        "silver_incremental_one_shot": _silver_stage(report["incremental_one_shot"]),
     }
 
 

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 RESULT_FILE = "validation_result.json"
 DOCS_FILE = "index.html"
 DATA_SOURCE = "batch_layer"
+# Result formats: counts and observed values, and the same with up to ten unexpected values per expectation.
+COUNTS_ONLY = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+WITH_EXAMPLES = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
 
 SENTIMENT_LABELS = ["positive", "neutral", "negative"]
 QUALITY_FLAGS = ["OK", "WARNING", "ERROR"]
@@ -159,6 +162,9 @@ def validate(
     """Validates ``df`` with the expectations, writes the result and its Data Docs page under ``quality_path``.
 
     GX scans the frame once per metric, so by default it is cached for the validation and released after.
+    Examples of unexpected values cost GX one more query per expectation, so a suite runs first with counts
+    and observed values only, and again with examples when something failed: the result and the page of a
+    failure show them.
     ``cache=False`` suits a frame read from a few Parquet files with heavy columns no expectation looks at:
     each scan then reads only the columns it needs.
 
@@ -171,7 +177,9 @@ def validate(
     frame = df.persist() if cache else df
     try:
         batch = _batch_definition(context, suite_name).get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10})
+        result = batch.validate(suite, result_format=COUNTS_ONLY)
+        if not result.success:
+            result = batch.validate(suite, result_format=WITH_EXAMPLES)
     finally:
         if cache:
             frame.unpersist()

@@ -84,7 +84,26 @@ def test_broken_movies_fail_exactly_the_critical_expectations_they_break(spark, 
     )
     with pytest.raises(suites.DataQualityError, match="4 critical expectation"):
         report.raise_for_critical()
-    assert "FAILED: not published" in lake.read_text(report.docs_path)
+    page = lake.read_text(report.docs_path)
+    assert "FAILED: not published" in page
+    # A failure's result and page show examples of the values that broke it.
+    results = json.loads(lake.read_text(report.results_path))["result"]["results"]
+    labels = next(item for item in results if item["expectation_config"]["kwargs"].get("column") == "sentiment_label")
+    assert labels["result"]["partial_unexpected_list"] == ["great"]
+    assert "1 unexpected of 5 (20%); e.g. great" in page
+
+
+def test_a_suite_that_passes_records_counts_and_observed_values(spark, lake, lake_root):
+    fetched = sb.utc(2025, 10, 17, 16)
+    report = run_movies_suite(
+        spark, lake, lake_root, [movie(1, details_fetched_at=fetched), movie(2, details_fetched_at=fetched)]
+    )
+
+    assert report.success
+    results = json.loads(lake.read_text(report.results_path))["result"]["results"]
+    observed = {item["expectation_config"]["type"]: item["result"] for item in results}
+    assert observed["expect_table_row_count_to_be_between"]["observed_value"] == 2
+    assert observed["expect_column_values_to_be_unique"]["unexpected_count"] == 0
 
 
 def test_bronze_suite_rejects_unknown_endpoints_and_missing_bodies(spark, lake, lake_root):

@@ -305,6 +305,7 @@ def validate_view(lake: LakeFS, paths: LakePaths, name: str, df: DataFrame, batc
         quality_path=paths.quality(suite_name, batch_run_id),
         lake_fs=lake,
         dataset=f"gold/{name}",
+        cache=False,  # the view is checkpointed already (see run_gold): each metric reads the checkpoint
     )
 
 
