@@ -30,7 +30,7 @@ help: ## List every target with one line
 
 # ---------------------------------------------------------------- environment
 $(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh scripts/build_jvm.sh \
-		$(shell find spark_jobs/jvm/src -type f)
+		$(shell find spark_jobs/jvm -type f -not -name '*.pyc')
 	@bash scripts/setup.sh
 
 .PHONY: setup

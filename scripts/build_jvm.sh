@@ -1,25 +1,59 @@
 #!/usr/bin/env bash
-# Builds build/jvm/batch-layer-lakefs.jar (spark_jobs/jvm): the local lake's Hadoop file system, which sets
-# permissions in-process instead of forking chmod for every file and folder. Needs javac (a JDK) and the venv's
-# pyspark jars; without javac the lake keeps Hadoop's default local file system (correct, slower).
+# Builds, from spark_jobs/jvm:
+# - build/jvm/batch-layer-lakefs.jar: the local lake's Hadoop file system, which sets permissions in-process
+#   instead of forking chmod for every file and folder. Needs javac (a JDK) and the venv's pyspark jars; without
+#   javac the lake keeps Hadoop's default local file system (correct, slower).
+# - build/jvm/connect-client.jsa: the class-data-sharing archive of a Spark Connect client's JVM (spark-submit
+#   --remote, as the DAG tasks run), which starts it about 0.7 s sooner. Without it the JVM starts as usual.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=build/jvm/batch-layer-lakefs.jar
-if [ -f "$jar" ] && [ -z "$(find spark_jobs/jvm/src -type f -newer "$jar")" ]; then
-  exit 0
-fi
-if ! command -v javac >/dev/null 2>&1; then
-  echo "setup: javac not found (install a JDK: apt-get install openjdk-17-jdk-headless); the local lake uses" \
-    "Hadoop's default file system, which forks chmod for every file it writes" >&2
-  exit 0
-fi
-spark_jars=$(.venv/bin/python -c 'import pyspark, pathlib; print(pathlib.Path(pyspark.__file__).parent / "jars")')
-classes=$(mktemp -d)
-trap 'rm -rf "$classes"' EXIT
-mapfile -t java_sources < <(find spark_jobs/jvm/src/main/java -name '*.java')
-javac --release 17 -nowarn -cp "$spark_jars/*" -d "$classes" "${java_sources[@]}"
-cp -r spark_jobs/jvm/src/main/resources/. "$classes"/
-mkdir -p "$(dirname "$jar")"
-jar cf "$jar.tmp" -C "$classes" . && mv "$jar.tmp" "$jar"
-echo "setup: built $jar"
+archive=build/jvm/connect-client.jsa
+client_options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # as spark_jobs.utils.spark_session's, bar the archive
+
+build_jar() {
+  if [ -f "$jar" ] && [ -z "$(find spark_jobs/jvm/src -type f -newer "$jar")" ]; then
+    return 0
+  fi
+  if ! command -v javac >/dev/null 2>&1; then
+    echo "setup: javac not found (install a JDK: apt-get install openjdk-17-jdk-headless); the local lake uses" \
+      "Hadoop's default file system, which forks chmod for every file it writes" >&2
+    return 0
+  fi
+  local spark_jars classes
+  spark_jars=$(.venv/bin/python -c 'import pyspark, pathlib; print(pathlib.Path(pyspark.__file__).parent / "jars")')
+  classes=$(mktemp -d)
+  mapfile -t java_sources < <(find spark_jobs/jvm/src/main/java -name '*.java')
+  javac --release 17 -nowarn -cp "$spark_jars/*" -d "$classes" "${java_sources[@]}"
+  cp -r spark_jobs/jvm/src/main/resources/. "$classes"/
+  mkdir -p "$(dirname "$jar")"
+  jar cf "$jar.tmp" -C "$classes" . && mv "$jar.tmp" "$jar"
+  rm -rf "$classes"
+  echo "setup: built $jar"
+}
+
+build_archive() {
+  # The archive is only valid for the JDK and the classpath it was made with: made again when they change.
+  local key
+  key="$(java -version 2>&1 | head -1); pyspark $(.venv/bin/python -c 'import pyspark; print(pyspark.__version__)')"
+  key="$key; $(cat "$jar" spark_jobs/jvm/connect_client_classes.py 2>/dev/null | sha256sum | cut -c1-16)"
+  if [ -f "$archive" ] && [ "$(cat "$archive.key" 2>/dev/null)" = "$key" ]; then
+    return 0
+  fi
+  rm -f "$archive" "$archive.key"
+  mkdir -p "$(dirname "$archive")"
+  # --remote needs no server here: the application never opens a Spark Connect session.
+  if PATH="$PWD/.venv/bin:$PATH" PYTHONPATH="$PWD" .venv/bin/spark-submit --remote sc://127.0.0.1:1 \
+    --conf "spark.driver.extraClassPath=$PWD/$jar" \
+    --conf "spark.driver.extraJavaOptions=$client_options -XX:ArchiveClassesAtExit=$PWD/$archive" \
+    spark_jobs/jvm/connect_client_classes.py >build/jvm/connect-client-archive.log 2>&1 && [ -f "$archive" ]; then
+    echo "$key" >"$archive.key"
+    echo "setup: built $archive"
+  else
+    echo "setup: could not build $archive (see build/jvm/connect-client-archive.log); Spark tasks start without it" >&2
+  fi
+}
+
+build_jar
+build_archive

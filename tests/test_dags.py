@@ -116,7 +116,7 @@ def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
         assert task._conn_id == "spark_default"
 
 
-CLIENT_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+CLIENT_JVM = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile={_PROJECT}/build/jvm/connect-client.jsa"
 
 
 @pytest.mark.parametrize(

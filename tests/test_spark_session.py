@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from config.settings import load_settings
-from spark_jobs.utils.spark_session import LAKE_FS_JAR, spark_conf
+from spark_jobs.utils.spark_session import CONNECT_CLIENT_CDS, CONNECT_CLIENT_JAVA_OPTIONS, LAKE_FS_JAR, spark_conf
 
 
 def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
@@ -32,6 +37,31 @@ def test_local_lake_puts_the_lake_file_system_on_driver_and_executor_classpaths(
     conf = spark_conf(settings, "job")
     assert LAKE_FS_JAR.exists(), "make setup builds the jar"
     assert conf["spark.driver.extraClassPath"] == conf["spark.executor.extraClassPath"] == str(LAKE_FS_JAR)
+
+
+def test_a_connect_clients_jvm_maps_the_class_archive_setup_built() -> None:
+    """-Xshare:on makes the JVM fail rather than start without the archive: the DAG tasks' spark-submit (same
+    classpath, same options) starts from it."""
+    assert CONNECT_CLIENT_CDS.exists(), "make setup builds the archive"
+    project = Path(__file__).resolve().parents[1]
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        [
+            str(bin_dir / "spark-submit"),
+            "--remote",
+            "sc://127.0.0.1:1",
+            "--conf",
+            f"spark.driver.extraClassPath={LAKE_FS_JAR}",
+            "--conf",
+            f"spark.driver.extraJavaOptions={CONNECT_CLIENT_JAVA_OPTIONS} -Xshare:on",
+            str(project / "spark_jobs" / "jvm" / "connect_client_classes.py"),
+        ],
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:

@@ -10,7 +10,7 @@ from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 from common.callbacks import log_failure_summary
-from spark_jobs.utils.spark_session import LAKE_FS_JAR
+from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS, LAKE_FS_JAR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_DATE = datetime(2025, 1, 1, tzinfo=UTC)
@@ -28,12 +28,6 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=15),
     "on_failure_callback": log_failure_summary,
 }
-
-
-# A Spark Connect client's JVM (spark-submit's own) only runs the job's lake file operations for a few seconds:
-# the quick-start compiler and the serial collector start it about 0.5 s sooner, with half the CPU, which on a
-# small machine is the server's.
-CONNECT_CLIENT_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
 class SparkConnectSubmitHook(SparkSubmitHook):

@@ -26,6 +26,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOG4J_CONFIG = PROJECT_ROOT / "config" / "log4j2.properties"
 # Built by `make setup` from spark_jobs/jvm: on its classpath a JVM writes file:// paths without forking chmod.
 LAKE_FS_JAR = PROJECT_ROOT / "build" / "jvm" / "batch-layer-lakefs.jar"
+# Built by `make setup` too (scripts/build_jvm.sh): the classes a Spark Connect client's JVM loads, mapped from one
+# file at start instead of read from Spark's jars. A JVM whose classpath or JDK differs from the build's, or that
+# finds no archive (the Docker images), starts without it.
+CONNECT_CLIENT_CDS = PROJECT_ROOT / "build" / "jvm" / "connect-client.jsa"
+# A Spark Connect client's JVM (spark-submit's own) only runs the job's lake file operations for a few seconds:
+# the quick-start compiler, the serial collector and the class archive start it sooner, with less CPU, which on a
+# small machine is the server's.
+CONNECT_CLIENT_JAVA_OPTIONS = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile={CONNECT_CLIENT_CDS}"
 
 
 def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> dict[str, str]:
