@@ -166,28 +166,53 @@ def wait_healthy(service: Service, deadline: float | None = None) -> None:
 
 
 def stop(service: Service, grace: float = 20.0) -> bool:
-    """Stops the process group of ``service``: TERM, then KILL after ``grace`` seconds. True if it was running."""
+    """Stops every process of ``service``: TERM, then KILL after ``grace`` seconds. True if it was running.
+
+    A service starts as the leader of a session of its own, so its processes are that session's, in its
+    process group or in groups they made (Airflow puts each task in one, and a task's spark-submit and job run
+    there): every group of the session is stopped, not only the leader's.
+    """
     try:
         pgid = int(service.pid_file.read_text().strip())
     except (FileNotFoundError, ValueError):
         return False
-    was_running = group_alive(pgid)
+    groups = {pgid, *session_groups(pgid)}
+    was_running = any(group_alive(group) for group in groups)
     if was_running:
-        stop_group(pgid, grace)
-        log.info("%s stopped (process group %d)", service.name, pgid)
+        stop_groups(groups, grace)
+        log.info("%s stopped (process groups %s)", service.name, ", ".join(map(str, sorted(groups))))
     service.pid_file.unlink(missing_ok=True)
     return was_running
 
 
-def stop_group(pgid: int, grace: float = 20.0) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    limit = time.monotonic() + grace
-    while time.monotonic() < limit and group_alive(pgid):
-        time.sleep(0.2)
-    if group_alive(pgid):
+def session_groups(sid: int) -> set[int]:
+    """The process groups of the processes in session ``sid`` (from /proc; empty where there is none)."""
+    groups = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # After "pid (comm) ": state, ppid, pgrp, session, ... (comm may hold spaces and parentheses).
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[3]) == sid:
+            groups.add(int(fields[2]))
+    return groups
+
+
+def stop_groups(groups: set[int], grace: float = 20.0) -> None:
+    for group in groups:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        limit = time.monotonic() + 5
-        while time.monotonic() < limit and group_alive(pgid):
-            time.sleep(0.1)
+            os.killpg(group, signal.SIGTERM)
+    limit = time.monotonic() + grace
+    while time.monotonic() < limit and any(group_alive(group) for group in groups):
+        time.sleep(0.2)
+    for group in groups:
+        if group_alive(group):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+    limit = time.monotonic() + 5
+    while time.monotonic() < limit and any(group_alive(group) for group in groups):
+        time.sleep(0.1)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -99,6 +100,29 @@ def test_spark_cluster_and_mongo_run_a_job_then_stop_without_leftovers(tmp_path:
     assert pgids and not any(processes.group_alive(pgid) for pgid in pgids)
     ports = (master_port, ui_port, worker_ui_port, mongo_port, settings.spark_connect_port)
     assert not any(processes.port_in_use(port) for port in ports)
+
+
+def test_stop_also_ends_the_processes_a_service_put_in_groups_of_their_own(tmp_path: Path) -> None:
+    """As Airflow's task supervisor does with each task (and so with its spark-submit and job)."""
+    child_pid_file = tmp_path / "child.pid"
+    spawn = (
+        "import os, subprocess, sys, time; "
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'], process_group=0); "
+        f"open({str(child_pid_file)!r}, 'w').write(str(child.pid)); time.sleep(120)"
+    )
+    service = processes.Service(
+        name="spawner", argv=[sys.executable, "-c", spawn], run_dir=tmp_path, ports=[], health=lambda: True
+    )
+    processes.start(service)
+    deadline = time.monotonic() + 30
+    while not child_pid_file.exists() or not child_pid_file.read_text():
+        assert time.monotonic() < deadline, "the service never started its child"
+        time.sleep(0.1)
+    child = int(child_pid_file.read_text())
+    assert os.getpgid(child) == child != processes.read_pid(service.pid_file)
+
+    assert processes.stop(service, grace=5)
+    assert not processes.pid_alive(child)
 
 
 def test_a_port_in_use_stops_the_start_with_a_message_naming_it(tmp_path: Path) -> None:
