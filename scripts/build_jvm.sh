@@ -10,7 +10,6 @@ cd "$(dirname "$0")/.."
 
 jar=build/jvm/batch-layer-lakefs.jar
 archive=build/jvm/connect-client.jsa
-client_options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # as spark_jobs.utils.spark_session's, bar the archive
 
 build_jar() {
   if [ -f "$jar" ] && [ -z "$(find spark_jobs/jvm/src -type f -newer "$jar")" ]; then
@@ -43,10 +42,13 @@ build_archive() {
   fi
   rm -f "$archive" "$archive.key"
   mkdir -p "$(dirname "$archive")"
+  local client_flags
+  client_flags=$(PYTHONPATH="$PWD" .venv/bin/python -c \
+    'from spark_jobs.utils.spark_session import CONNECT_CLIENT_JVM_FLAGS; print(CONNECT_CLIENT_JVM_FLAGS)')
   # --remote needs no server here: the application never opens a Spark Connect session.
   if PATH="$PWD/.venv/bin:$PATH" PYTHONPATH="$PWD" .venv/bin/spark-submit --remote sc://127.0.0.1:1 \
     --conf "spark.driver.extraClassPath=$PWD/$jar" \
-    --conf "spark.driver.extraJavaOptions=$client_options -XX:ArchiveClassesAtExit=$PWD/$archive" \
+    --conf "spark.driver.extraJavaOptions=$client_flags -XX:ArchiveClassesAtExit=$PWD/$archive" \
     spark_jobs/jvm/connect_client_classes.py >build/jvm/connect-client-archive.log 2>&1 && [ -f "$archive" ]; then
     echo "$key" >"$archive.key"
     echo "setup: built $archive"

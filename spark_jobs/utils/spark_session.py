@@ -33,7 +33,9 @@ CONNECT_CLIENT_CDS = PROJECT_ROOT / "build" / "jvm" / "connect-client.jsa"
 # A Spark Connect client's JVM (spark-submit's own) only runs the job's lake file operations for a few seconds:
 # the quick-start compiler, the serial collector and the class archive start it sooner, with less CPU, which on a
 # small machine is the server's.
-CONNECT_CLIENT_JAVA_OPTIONS = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile={CONNECT_CLIENT_CDS}"
+# scripts/build_jvm.sh makes the archive with the same flags: an archive only maps for the collector it was made with.
+CONNECT_CLIENT_JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+CONNECT_CLIENT_JAVA_OPTIONS = f"{CONNECT_CLIENT_JVM_FLAGS} -XX:SharedArchiveFile={CONNECT_CLIENT_CDS}"
 
 
 def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> dict[str, str]:
