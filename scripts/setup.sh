@@ -48,13 +48,20 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   echo "$wanted" > "$stamp"
 fi
 
-bash scripts/build_jvm.sh
-
 node_stamp=node_modules/.installed-from
 node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
+npm_pid=
 if [ ! -x node_modules/.bin/mongosh ] || [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_wanted" ]; then
+  # npm mostly waits on the registry: it installs while the JVM archives are built.
   echo "setup: installing mongosh from npm"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error &
+  npm_pid=$!
+fi
+
+bash scripts/build_jvm.sh
+
+if [ -n "$npm_pid" ]; then
+  wait "$npm_pid" || fail "npm ci failed: mongosh is not installed (see the npm output above)"
   echo "$node_wanted" > "$node_stamp"
 fi
 # Make compares the stamp's time with its inputs' (the jar's sources among them).

@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 from config.settings import load_settings
-from spark_jobs.utils.spark_session import CONNECT_CLIENT_CDS, CONNECT_CLIENT_JAVA_OPTIONS, LAKE_FS_JAR, spark_conf
+from spark_jobs.utils.spark_session import (
+    CONNECT_CLIENT_CDS,
+    CONNECT_CLIENT_JAVA_OPTIONS,
+    LAKE_FS_JAR,
+    SPARK_DRIVER_CDS,
+    spark_conf,
+)
 
 
 def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
@@ -62,6 +68,40 @@ def test_a_connect_clients_jvm_maps_the_class_archive_setup_built() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_jobs_driver_jvm_maps_the_class_archive_setup_built(tmp_path: Path) -> None:
+    """A classic session of a file:// lake (a job run by hand, the tests, the Spark Connect server) starts its
+    driver from the archive: -Xshare:on makes the JVM fail rather than start without it."""
+    assert SPARK_DRIVER_CDS.exists(), "make setup builds the archive"
+    settings = load_settings(_env_file=None, lake_root=(tmp_path / "lake").as_uri())
+    java_options = spark_conf(settings, "job")["spark.driver.extraJavaOptions"]
+    assert f"-XX:SharedArchiveFile={SPARK_DRIVER_CDS}" in java_options
+    job = (
+        "import sys\n"
+        "from config.settings import load_settings\n"
+        "from spark_jobs.utils.spark_session import build_spark_session\n"
+        f"settings = load_settings(_env_file=None, lake_root={settings.lake_root!r})\n"
+        "spark = build_spark_session(settings, 'job', master='local[1]', extra_conf={\n"
+        f"    'spark.driver.extraJavaOptions': {java_options + ' -Xshare:on'!r}, 'spark.ui.enabled': 'false'}})\n"
+        "assert spark.range(5).count() == 5\n"
+        "spark.stop()\n"
+    )
+    project = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", job],
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_lake_without_the_lake_jar_gets_no_driver_archive() -> None:
+    """The archive was made with the lake jar on the classpath; an hdfs:// job's driver has another classpath."""
+    settings = load_settings(_env_file=None, lake_root="hdfs://namenode:8020/data")
+    assert "SharedArchiveFile" not in spark_conf(settings, "job")["spark.driver.extraJavaOptions"]
 
 
 def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:
