@@ -1,10 +1,12 @@
 """Runs the pipeline DAG for several logical hours with ``dag.test()``, one after another, in one process.
 
-    python -m local_stack.dag_test_runs --progress-fd FD [--simulator URL] HOUR [HOUR ...]
+    python -m local_stack.dag_test_runs --progress-fd FD [--go-fd FD] [--simulator URL] HOUR [HOUR ...]
 
 What `make demo` runs, in Airflow's environment (see ``local_stack.services.airflow_env``). `airflow dags test`
 does the same for one hour per process, and each process pays Airflow's imports and a parse of the DAG folder
-(about ten seconds on a small machine) before its first task. Here they are paid once. Each run is recorded in
+(about ten seconds on a small machine) before its first task. Here they are paid once, and with ``--go-fd`` while
+the stack starts: the process parses the DAG folder and builds the in-process execution API that ``dag.test()``
+runs tasks through, then waits for a line on that file descriptor before the first hour. Each run is recorded in
 Airflow's metadata database like any other, so the UI shows it.
 
 Before each hour the simulator's clock is set to that hour. For each hour a JSON line goes to the file
@@ -26,11 +28,13 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_stack.dag_test_runs", description=__doc__.splitlines()[0])
     parser.add_argument("--progress-fd", type=int, required=True, help="file descriptor for the progress lines")
+    parser.add_argument("--go-fd", type=int, help="file descriptor to read a line from before the first hour")
     parser.add_argument("--simulator", help="base URL of the TMDB simulator, whose clock each hour sets")
     parser.add_argument("hours", nargs="+", help="logical hours (ISO-8601), oldest first")
     args = parser.parse_args(argv)
 
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.execution_time.supervisor import in_process_api_server
 
     from config.settings import PROJECT_ROOT, get_settings
     from master_dataset.partitioning import LogicalHour
@@ -39,9 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     dags_folder = PROJECT_ROOT / "dags"
     sys.path.insert(0, str(dags_folder))  # the DAG files import their shared modules from dags/common
     dag_id = get_settings().pipeline_dag_id
-    dag = DagBag(dag_folder=str(dags_folder)).get_dag(dag_id)
+    # The parsed DAGs, not get_dag(), which asks the metadata database (not migrated yet while the stack starts).
+    dag = DagBag(dag_folder=str(dags_folder)).dags.get(dag_id)
     if dag is None:
         raise SystemExit(f"{dag_id} is not in {dags_folder} or failed to parse")
+    # Built once per process and cached (the first task would build it); it needs no database until a task calls it.
+    _ = in_process_api_server().app
+    if args.go_fd is not None:
+        with os.fdopen(args.go_fd) as go:
+            if not go.readline():
+                return 1  # the stack did not start: nothing to run
 
     with os.fdopen(args.progress_fd, "w", buffering=1) as progress:
         for hour in map(LogicalHour.parse, args.hours):

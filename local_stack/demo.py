@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,26 +55,51 @@ def demo_hours(now: datetime, runs: int, interval_hours: int) -> list[LogicalHou
     return [LogicalHour.of(latest - timedelta(hours=interval_hours * back)) for back in reversed(range(runs))]
 
 
-def run_hours(settings: Settings, hours: list[LogicalHour], log_file: Path) -> Iterator[DemoRun]:
+def run_hours(
+    settings: Settings, hours: list[LogicalHour], log_file: Path, start_stack: Callable[[], None]
+) -> Iterator[DemoRun]:
     """Runs the pipeline for each hour with `dag.test()` in one Airflow process (local_stack.dag_test_runs),
-    printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``."""
+    printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``.
+
+    The process starts first and parses the DAGs while ``start_stack`` starts the services; it runs the first
+    hour once ``start_stack`` has returned."""
     progress_read, progress_write = os.pipe()
+    go_read, go_write = os.pipe()
     command = [
         str(VENV_BIN / "python"),
         "-m",
         "local_stack.dag_test_runs",
         "--progress-fd",
         str(progress_write),
+        "--go-fd",
+        str(go_read),
         "--simulator",
         f"http://127.0.0.1:{settings.tmdb_simulator_port}",
         *(hour.iso for hour in hours),
     ]
     env = {**os.environ, **airflow_env(settings), **DEMO_SETTINGS}
+    log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("wb") as stream:
         process = subprocess.Popen(
-            command, env=env, cwd=PROJECT_ROOT, stdout=stream, stderr=subprocess.STDOUT, pass_fds=(progress_write,)
+            command,
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            pass_fds=(progress_write, go_read),
         )
     os.close(progress_write)
+    os.close(go_read)
+    try:
+        start_stack()
+        os.write(go_write, b"go\n")
+    except BrokenPipeError:
+        pass  # the process ended before its first hour: its exit code and log say why (below)
+    except BaseException:
+        process.terminate()
+        raise
+    finally:
+        os.close(go_write)
     with os.fdopen(progress_read) as progress:
         for line in progress:
             event = json.loads(line)
@@ -94,14 +119,17 @@ def main(runs: int = 2) -> int:
     settings = get_settings()
     started = time.monotonic()
     stack = EmbeddedStack(settings)
-    print("demo: starting the embedded stack (make up)")
-    # The runs do not need the Airflow services (dag.test() runs the tasks itself): they finish starting meanwhile.
-    stack.up(wait_for_airflow=False)
-
     hours = demo_hours(datetime.now(UTC), runs, settings.batch_interval_hours)
-    print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}")
+
+    def start_stack() -> None:
+        print("demo: starting the embedded stack (make up)", flush=True)
+        # The runs do not need the Airflow services (dag.test() runs the tasks itself): they finish starting
+        # meanwhile.
+        stack.up(wait_for_airflow=False)
+        print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}", flush=True)
+
     log_file = stack.run_dir / "demo-runs.log"
-    for result in run_hours(settings, hours, log_file):
+    for result in run_hours(settings, hours, log_file, start_stack):
         if result.state != "success":
             print(f"demo: {result.batch_run_id or 'the runs'} {result.state} (log: {log_file})", file=sys.stderr)
             print(processes.tail(log_file, 60), file=sys.stderr)

@@ -30,10 +30,11 @@ LAKE_FS_JAR = PROJECT_ROOT / "build" / "jvm" / "batch-layer-lakefs.jar"
 # file at start instead of read from Spark's jars. A JVM whose classpath or JDK differs from the build's, or that
 # finds no archive (the Docker images), starts without it.
 CONNECT_CLIENT_CDS = PROJECT_ROOT / "build" / "jvm" / "connect-client.jsa"
-# The same for a Spark driver's JVM (a job's classic session, the Spark Connect server): the classes of Spark SQL,
-# Parquet, Arrow and Hadoop that the Silver and Gold jobs load (spark_jobs/jvm/spark_driver_classes.py). Mapped
-# instead of read and verified from the jars, they cut a job's start and its first queries by about ten seconds.
-# It is made with the lake jar on the classpath, so it serves the file:// lakes that have it there.
+# The same for a Spark driver's JVM (a job's classic session, the Spark Connect server) and a standalone
+# cluster's executors: the classes of Spark SQL, Parquet, Arrow and Hadoop that a Silver run loads
+# (spark_jobs/jvm/spark_driver_classes.py). Mapped instead of read and verified from the jars, they cut a job's
+# start and its first queries by about ten seconds. It is made with the lake jar on the classpath, so it serves
+# the file:// lakes that have it there.
 SPARK_DRIVER_CDS = PROJECT_ROOT / "build" / "jvm" / "spark-driver.jsa"
 # A Spark Connect client's JVM (spark-submit's own) only runs the job's lake file operations for a few seconds:
 # the quick-start compiler, the serial collector and the class archive start it sooner, with less CPU, which on a
@@ -72,7 +73,9 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         conf["spark.driver.extraClassPath"] = str(LAKE_FS_JAR)
         conf["spark.executor.extraClassPath"] = str(LAKE_FS_JAR)
         if SPARK_DRIVER_CDS.exists():
-            conf["spark.driver.extraJavaOptions"] += f" -XX:SharedArchiveFile={SPARK_DRIVER_CDS}"
+            # A standalone worker starts executors with the driver's classpath: the archive maps there too.
+            for jvm in ("driver", "executor"):
+                conf[f"spark.{jvm}.extraJavaOptions"] += f" -XX:SharedArchiveFile={SPARK_DRIVER_CDS}"
     if settings.lake_root.startswith("hdfs://"):
         conf["spark.hadoop.dfs.replication"] = str(settings.hdfs_replication)
         conf["spark.hadoop.dfs.blocksize"] = settings.hdfs_block_size
