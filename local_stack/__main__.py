@@ -7,9 +7,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from config.settings import SettingsError, get_settings
+from local_stack import processes
 from local_stack.airflow_api import AirflowAPI, AirflowAPIError
 from local_stack.processes import ServiceError
 from local_stack.services import airflow_env
@@ -109,6 +111,20 @@ def api(stack: EmbeddedStack) -> AirflowAPI:
     )
 
 
+def scheduler_running(stack: EmbeddedStack) -> Callable[[], None]:
+    """A check for the loops that wait on runs: without the scheduler no run of the stack moves on."""
+
+    def check() -> None:
+        scheduler = stack.service("airflow-scheduler")
+        if processes.read_pid(scheduler.pid_file) is None:
+            raise ServiceError(
+                f"the Airflow scheduler is not running (its log: {scheduler.log_file}); `make up` starts it "
+                "again and the runs carry on from where they are"
+            )
+
+    return check
+
+
 def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
     """Triggers tmdb_batch_pipeline (unpausing it) and prints each task's state as it changes."""
     parser = argparse.ArgumentParser(prog="make trigger-dag")
@@ -123,7 +139,7 @@ def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
     run_id = client.trigger(dag_id, logical_date)
     hour = LogicalHour.of(logical_date)
     print(f"triggered {dag_id} run {run_id} for {hour.batch_run_id}; following it (Ctrl-C stops following only)")
-    state = client.follow(dag_id, run_id, print)
+    state = client.follow(dag_id, run_id, print, check=scheduler_running(stack))
     print(f"run {run_id}: {state}  (http://localhost:{stack.settings.airflow_api_port}/dags/{dag_id})")
     return 0 if state == "success" else 1
 
@@ -161,7 +177,7 @@ def backfill(stack: EmbeddedStack, args: list[str]) -> int:
     client.unpause(dag_id)
     created = client.create_backfill(dag_id, start, end)
     print(f"backfill {created['id']} of {dag_id} from {start:%Y-%m-%d} to {end:%Y-%m-%d}; waiting for its runs")
-    runs = client.wait_backfill(dag_id, created, print)
+    runs = client.wait_backfill(dag_id, created, print, check=scheduler_running(stack))
     failed = [run for run in runs if run["state"] != "success"]
     print(f"backfill {created['id']}: {len(runs) - len(failed)} of {len(runs)} runs succeeded")
     return 1 if failed else 0

@@ -17,6 +17,10 @@ import httpx
 
 log = logging.getLogger(__name__)
 
+# Airflow answers 503 while it cannot take a request for now: on SQLite a backfill's creation refuses to wait
+# for a lock, which the scheduler and dag-processor hold often in the first seconds after `make up`. Nothing was
+# done, so the request is sent again, with backoff, for up to this long.
+UNAVAILABLE_RETRY_SECONDS = 60.0
 FINISHED = {"success", "failed"}
 TASK_DONE = {"success", "failed", "skipped", "upstream_failed", "removed"}
 
@@ -57,7 +61,14 @@ class AirflowAPI:
         return self._client
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + UNAVAILABLE_RETRY_SECONDS
+        delay = 1.0
         response = self._http().request(method, path, **kwargs)
+        while response.status_code == 503 and time.monotonic() + delay < deadline:
+            log.warning("%s %s: HTTP 503 %s; sending it again in %.0f s", method, path, response.text[:200], delay)
+            time.sleep(delay)
+            delay = min(2 * delay, 10.0)
+            response = self._http().request(method, path, **kwargs)
         if response.status_code >= 400:
             raise AirflowAPIError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
         return response.json() if response.content else None
@@ -95,12 +106,21 @@ class AirflowAPI:
         return found["dag_runs"]
 
     def follow(
-        self, dag_id: str, run_id: str, report: Callable[[str], None], poll: float = 3.0, timeout: float = 3600
+        self,
+        dag_id: str,
+        run_id: str,
+        report: Callable[[str], None],
+        poll: float = 3.0,
+        timeout: float = 3600,
+        check: Callable[[], None] = lambda: None,
     ) -> str:
-        """Reports each task's state as it changes until the run finishes; returns the run's final state."""
+        """Reports each task's state as it changes until the run finishes; returns the run's final state.
+
+        ``check`` runs before every poll and raises when the run can no longer make progress."""
         seen: dict[str, str] = {}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            check()
             for task_id, state in sorted(self.task_states(dag_id, run_id).items()):
                 if seen.get(task_id) != state:
                     seen[task_id] = state
@@ -131,13 +151,21 @@ class AirflowAPI:
         return self.request("GET", f"/backfills/{backfill_id}")
 
     def wait_backfill(
-        self, dag_id: str, backfill: dict[str, Any], report: Callable[[str], None], poll: float = 5.0
+        self,
+        dag_id: str,
+        backfill: dict[str, Any],
+        report: Callable[[str], None],
+        poll: float = 5.0,
+        check: Callable[[], None] = lambda: None,
     ) -> list[dict[str, Any]]:
-        """Waits until every run of the backfill finished, reporting each run when it does."""
+        """Waits until every run of the backfill finished, reporting each run when it does.
+
+        ``check`` runs before every poll and raises when the runs can no longer make progress."""
         start = datetime.fromisoformat(backfill["from_date"])
         end = datetime.fromisoformat(backfill["to_date"])
         reported: set[str] = set()
         while True:
+            check()
             runs = [run for run in self.runs_between(dag_id, start, end) if run.get("run_type") == "backfill"]
             for run in runs:
                 if run["state"] in FINISHED and run["dag_run_id"] not in reported:

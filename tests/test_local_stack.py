@@ -166,3 +166,51 @@ def test_backfill_bounds_cover_whole_days_or_exact_instants(text: str, end_of_da
     from local_stack.__main__ import backfill_bound
 
     assert backfill_bound(text, end_of_day=end_of_day).isoformat() == expected
+
+
+def test_the_airflow_client_sends_a_request_again_while_airflow_answers_503(monkeypatch) -> None:
+    """Right after `make up`, Airflow on SQLite refuses a backfill's creation with 503 while its database is
+    locked; the request goes again until it is taken (and a lasting 503 still fails, with Airflow's answer)."""
+    import httpx
+
+    from local_stack import airflow_api
+
+    answers = [503, 503, 200]
+    sent = []
+
+    def airflow(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        status = answers.pop(0) if answers else 503
+        body = {"detail": "Database is locked."} if status == 503 else {"id": 1}
+        return httpx.Response(status, json=body)
+
+    monkeypatch.setattr(airflow_api.time, "sleep", lambda seconds: None)
+    api = airflow_api.AirflowAPI("http://airflow", "admin", "admin")
+    api._client = httpx.Client(base_url="http://airflow/api/v2", transport=httpx.MockTransport(airflow))
+    assert api.request("POST", "/backfills", json={}) == {"id": 1}
+    assert sent == ["/api/v2/backfills"] * 3
+
+    monkeypatch.setattr(airflow_api, "UNAVAILABLE_RETRY_SECONDS", 0.0)
+    with pytest.raises(airflow_api.AirflowAPIError, match=r"HTTP 503 .*Database is locked"):
+        api.request("POST", "/backfills", json={})
+
+
+def test_waiting_on_runs_stops_with_a_message_when_the_scheduler_is_not_running(tmp_path: Path) -> None:
+    """A backfill (or a triggered run) whose scheduler died would wait for ever: the wait names the scheduler
+    and its log instead."""
+    import httpx
+
+    from config.settings import load_settings
+    from local_stack.__main__ import scheduler_running
+    from local_stack.airflow_api import AirflowAPI
+    from local_stack.stack import EmbeddedStack
+
+    stack = EmbeddedStack(load_settings(_env_file=None, data_dir=tmp_path))
+    api = AirflowAPI("http://airflow", "admin", "admin")
+    runs = {"dag_runs": [{"dag_run_id": "backfill__1", "logical_date": "2025-11-09T08:00:00Z", "state": "queued"}]}
+    api._client = httpx.Client(
+        base_url="http://airflow/api/v2", transport=httpx.MockTransport(lambda request: httpx.Response(200, json=runs))
+    )
+    backfill = {"id": 1, "from_date": "2025-11-09T08:00:00+00:00", "to_date": "2025-11-09T12:00:00+00:00"}
+    with pytest.raises(processes.ServiceError, match=r"scheduler is not running .*airflow-scheduler\.log"):
+        api.wait_backfill("tmdb_batch_pipeline", backfill, print, poll=0, check=scheduler_running(stack))
