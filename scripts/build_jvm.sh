@@ -5,9 +5,9 @@
 #   javac the lake keeps Hadoop's default local file system (correct, slower).
 # - build/jvm/connect-client.jsa: the class-data-sharing archive of a Spark Connect client's JVM (spark-submit
 #   --remote, as the DAG tasks run), which starts it about 0.7 s sooner. Without it the JVM starts as usual.
-# - build/jvm/spark-driver.jsa: the same for a Spark driver's JVM (a job's classic session, the Spark Connect
-#   server), made by running Silver on a small synthetic lake (about a minute): a job starts and runs its first
-#   queries about ten seconds sooner.
+# - build/jvm/spark-driver.jsa: the same for the JVMs that run Spark (a job's classic session, the Spark Connect
+#   server, the standalone worker's executors), made by running Silver on a small synthetic lake (about a
+#   minute): a job starts and runs its first queries about ten seconds sooner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
