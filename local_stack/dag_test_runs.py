@@ -6,8 +6,8 @@ What `make demo` runs, in Airflow's environment (see ``local_stack.services.airf
 does the same for one hour per process, and each process pays Airflow's imports and a parse of the DAG folder
 (about ten seconds on a small machine) before its first task. Here they are paid once, and with ``--go-fd`` while
 the stack starts: the process parses the DAG folder and builds the in-process execution API that ``dag.test()``
-runs tasks through, then waits for a line on that file descriptor before the first hour. Each run is recorded in
-Airflow's metadata database like any other, so the UI shows it.
+runs tasks through (its first request included), then waits for a line on that file descriptor before the first
+hour. Each run is recorded in Airflow's metadata database like any other, so the UI shows it.
 
 Before each hour the simulator's clock is set to that hour. For each hour a JSON line goes to the file
 descriptor ``--progress-fd`` when it starts (``{"started": batch_run_id}``) and when it ends
@@ -23,6 +23,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow.api_fastapi.execution_api.app import InProcessExecutionAPI
+    from airflow.models.dagrun import DagRun
+    from airflow.sdk import DAG
+
+    from master_dataset.partitioning import LogicalHour
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,8 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dag = DagBag(dag_folder=str(dags_folder)).dags.get(dag_id)
     if dag is None:
         raise SystemExit(f"{dag_id} is not in {dags_folder} or failed to parse")
-    # Built once per process and cached (the first task would build it); it needs no database until a task calls it.
-    _ = in_process_api_server().app
+    _warm_execution_api(in_process_api_server())
     if args.go_fd is not None:
         with os.fdopen(args.go_fd) as go:
             if not go.readline():
@@ -60,13 +67,48 @@ def main(argv: Sequence[str] | None = None) -> int:
                 set_clock(args.simulator, hour.start)
             progress.write(json.dumps({"started": hour.batch_run_id}) + "\n")
             started = time.monotonic()
-            run = dag.test(logical_date=hour.start, run_conf={"logical_hour": hour.iso})
+            run = _test_run(dag, hour)
             state = str(getattr(run.state, "value", run.state))
             seconds = round(time.monotonic() - started, 1)
             progress.write(json.dumps({"batch_run_id": hour.batch_run_id, "state": state, "seconds": seconds}) + "\n")
             if state != "success":
                 return 1
     return 0
+
+
+def _test_run(dag: DAG, hour: LogicalHour, attempts: int = 3) -> DagRun:
+    """``dag.test()`` for one hour. It first writes the DAG folder's DAGs to the metadata database; right after
+    the stack starts, Airflow's DAG processor may be writing the same rows, and one of the two writers then fails
+    on SQLite's unique constraint (or lock). The run is started again: it has not begun, and re-running an hour
+    changes nothing anyway."""
+    from airflow import settings
+    from sqlalchemy.exc import IntegrityError, OperationalError, PendingRollbackError
+
+    attempt = 1
+    while True:
+        try:
+            return dag.test(logical_date=hour.start, run_conf={"logical_hour": hour.iso})
+        except (IntegrityError, OperationalError, PendingRollbackError) as error:
+            if attempt == attempts:
+                raise
+            print(
+                f"{hour.batch_run_id}: the metadata database refused a write ({type(error).__name__}), "
+                "probably the DAG processor's at the same moment; starting the run again",
+                flush=True,
+            )
+            settings.Session.remove()
+            time.sleep(attempt)
+            attempt += 1
+
+
+def _warm_execution_api(api: InProcessExecutionAPI) -> None:
+    """dag.test() runs each task through the in-process execution API, cached once per process. Its first request
+    generates the API's versioned routes, about five seconds of the first task on a small machine; a request to
+    its health route pays that here, and needs no database."""
+    import httpx
+
+    client = httpx.Client(transport=api.transport, base_url="http://in-process.invalid./")
+    client.get("/health").raise_for_status()
 
 
 if __name__ == "__main__":

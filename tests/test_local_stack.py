@@ -214,3 +214,33 @@ def test_waiting_on_runs_stops_with_a_message_when_the_scheduler_is_not_running(
     backfill = {"id": 1, "from_date": "2025-11-09T08:00:00+00:00", "to_date": "2025-11-09T12:00:00+00:00"}
     with pytest.raises(processes.ServiceError, match=r"scheduler is not running .*airflow-scheduler\.log"):
         api.wait_backfill("tmdb_batch_pipeline", backfill, print, poll=0, check=scheduler_running(stack))
+
+
+def test_a_demo_hour_starts_again_when_its_dag_sync_meets_the_dag_processors(monkeypatch, capsys) -> None:
+    """dag.test() writes the DAGs to the metadata database first; right after the stack starts, the DAG processor
+    may insert the same rows at the same moment. The hour starts again, a bounded number of times."""
+    from sqlalchemy.exc import IntegrityError
+
+    from local_stack import dag_test_runs
+    from master_dataset.partitioning import LogicalHour
+
+    class CollidingDag:
+        def __init__(self, collisions: int) -> None:
+            self.collisions = collisions
+            self.calls: list[dict] = []
+
+        def test(self, **kwargs: object) -> str:
+            self.calls.append(kwargs)
+            if len(self.calls) <= self.collisions:
+                raise IntegrityError("INSERT INTO dag", {}, Exception("UNIQUE constraint failed: dag.dag_id"))
+            return "run"
+
+    monkeypatch.setattr(dag_test_runs.time, "sleep", lambda seconds: None)
+    hour = LogicalHour.parse("2025-11-09T08:00:00+00:00")
+    dag = CollidingDag(collisions=1)
+    assert dag_test_runs._test_run(dag, hour) == "run"
+    assert dag.calls == [{"logical_date": hour.start, "run_conf": {"logical_hour": hour.iso}}] * 2
+    assert "batch_2025_11_09_08: the metadata database refused a write (IntegrityError)" in capsys.readouterr().out
+
+    with pytest.raises(IntegrityError):
+        dag_test_runs._test_run(CollidingDag(collisions=3), hour)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from config.settings import load_settings
@@ -68,6 +69,27 @@ def test_a_connect_clients_jvm_maps_the_class_archive_setup_built() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_submitted_job_imports_the_installed_pyspark_not_sparks_zip(tmp_path: Path) -> None:
+    """spark-submit puts Spark's python/lib/pyspark.zip and py4j zip first on the job's PYTHONPATH; the venv's
+    Python (setup's .pth) imports the installed, compiled packages instead, which saves each task 1-2 s."""
+    job = tmp_path / "where_is_pyspark.py"
+    job.write_text("import py4j, pyspark\nprint(pyspark.__file__)\nprint(py4j.__file__)\n")
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        [str(bin_dir / "spark-submit"), "--remote", "sc://127.0.0.1:1", str(job)],
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    site_packages = Path(sysconfig.get_path("purelib"))
+    assert result.stdout.split() == [
+        str(site_packages / "pyspark" / "__init__.py"),
+        str(site_packages / "py4j" / "__init__.py"),
+    ]
 
 
 def test_a_jobs_driver_jvm_maps_the_class_archive_setup_built(tmp_path: Path) -> None:
