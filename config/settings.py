@@ -44,6 +44,7 @@ _YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
         ("spark", "standalone", "worker_cores"): "spark_worker_cores",
         ("spark", "standalone", "worker_memory"): "spark_worker_memory",
         ("spark", "connect", "port"): "spark_connect_port",
+        ("spark", "connect", "java_options"): "spark_connect_java_options",
     },
     "hdfs_config.yaml": {
         ("hdfs", "namenode"): "hdfs_namenode",
@@ -218,6 +219,10 @@ class Settings(BaseSettings):
     spark_worker_cores: int = Field(2, ge=1)
     spark_worker_memory: str = "4g"
     spark_connect_port: int = Field(15002, ge=1, le=65535)
+    # JVM options of the embedded stack's Spark Connect server and of its executors. C1 alone compiles Spark's
+    # code quickly enough for the pipeline's hourly batches; C2's compiler threads took a fifth of a two-core
+    # machine's CPU in make demo. Empty: the JVM's default compilers.
+    spark_connect_java_options: str = "-XX:TieredStopAtLevel=1"
 
     # MongoDB
     mongodb_connection_string: SecretStr = SecretStr("mongodb://127.0.0.1:27017/moviedb")

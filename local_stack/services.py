@@ -149,6 +149,10 @@ def spark_connect_service(
 
     master = master or f"spark://{HOST}:{settings.spark_master_port}"
     conf = connect_server_conf(settings, master, cores or settings.spark_worker_cores)
+    if settings.spark_connect_java_options:
+        # This machine's server and executors (the Docker stack's, on bigger machines, keep the JVM's defaults).
+        for jvm in ("driver", "executor"):
+            conf[f"spark.{jvm}.extraJavaOptions"] += f" {settings.spark_connect_java_options}"
     port = settings.spark_connect_port
     return Service(
         name="spark-connect",

@@ -244,3 +244,18 @@ def test_a_demo_hour_starts_again_when_its_dag_sync_meets_the_dag_processors(mon
 
     with pytest.raises(IntegrityError):
         dag_test_runs._test_run(CollidingDag(collisions=3), hour)
+
+
+@pytest.mark.parametrize("java_options", ["-XX:TieredStopAtLevel=1", ""])
+def test_the_spark_connect_servers_jvm_options_reach_its_driver_and_executors(
+    tmp_path: Path, java_options: str
+) -> None:
+    from config.settings import load_settings
+
+    settings = load_settings(_env_file=None, spark_connect_java_options=java_options)
+    argv = spark_connect_service(tmp_path, settings).argv
+    conf = dict(argv[index + 1].split("=", 1) for index, arg in enumerate(argv) if arg == "--conf")
+    for jvm in ("driver", "executor"):
+        options = conf[f"spark.{jvm}.extraJavaOptions"].split()
+        assert options[0].startswith("-Dlog4j2.configurationFile=")
+        assert ("-XX:TieredStopAtLevel=1" in options) == bool(java_options)
