@@ -28,7 +28,6 @@ import functools
 import json
 import logging
 import math
-import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from batch_views import GOLD_VIEWS, serving
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 from spark_jobs.utils.spark_session import default_parallelism
@@ -750,8 +750,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (serving.ServingError, ExportError) as exc:
         log.error("%s", exc)
         return 1
+    finally:
+        spark.stop()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -21,12 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from config.settings import Settings, get_settings
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import BRONZE_DATASETS, GOLD_VIEWS, LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import configure_logging
 
@@ -143,4 +143,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

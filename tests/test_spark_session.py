@@ -131,3 +131,26 @@ def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
     rows = spark.range(10).selectExpr("sum(id) AS total").collect()
     assert rows[0]["total"] == 45
+
+
+def test_a_job_that_exits_at_once_still_writes_its_output_and_exit_code() -> None:
+    """exit_now skips Python's teardown, not what the job printed or logged (both buffered in a pipe)."""
+    job = (
+        "import logging, sys\n"
+        "from spark_jobs.utils.job_process import exit_now\n"
+        "logging.basicConfig(stream=sys.stderr, level=logging.INFO)\n"
+        "print('summary line')\n"
+        "logging.getLogger('job').info('log line')\n"
+        "exit_now(3)\n"
+    )
+    project = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", job],
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stdout == "summary line\n"
+    assert "log line" in result.stderr

@@ -35,6 +35,7 @@ from master_dataset.ingestion import BronzeRecord, ExtractionFailed, RunPlan, St
 from master_dataset.partitioning import LogicalHour
 from master_dataset.tmdb_client import TMDBClient, TMDBError
 from spark_jobs.bronze import transforms
+from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import configure_logging
 from spark_jobs.utils.spark_session import build_spark_session
@@ -399,4 +400,5 @@ if __name__ == "__main__":
     except (TMDBError, ExtractionFailed) as failure:
         # The cause is already in the log and the run record; the exit code fails the task.
         print(f"bronze run failed: {failure}", file=sys.stderr)
-        sys.exit(1)
+        exit_now(1)
+    exit_now(0)

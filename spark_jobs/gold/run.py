@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from batch_views import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 
@@ -108,7 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     preload()  # overlaps Great Expectations' import with the JVM's start
     settings = get_settings()
     spark = build_spark_session(settings, f"gold_{hour.batch_run_id}", extra_conf=SPARK_CONF)
-    run_gold(spark, settings, hour, views=args.views, force=args.force)
+    try:
+        run_gold(spark, settings, hour, views=args.views, force=args.force)
+    finally:
+        spark.stop()
     return 0
 
 
@@ -310,4 +313,4 @@ def validate_view(lake: LakeFS, paths: LakePaths, name: str, df: DataFrame, batc
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

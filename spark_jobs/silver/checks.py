@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import configure_logging
 
@@ -116,4 +116,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

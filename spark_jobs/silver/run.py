@@ -15,7 +15,6 @@ import argparse
 import json
 import logging
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pyspark.sql.types import StructType
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.silver import movies, observations, parse, publish, reviews, schemas, state
 from spark_jobs.silver.genres import genre_map
+from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import LakeFS, LakePaths
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 
@@ -450,4 +450,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
