@@ -109,14 +109,7 @@ def test_a_jobs_driver_jvm_maps_the_class_archive_setup_built(tmp_path: Path) ->
         "assert spark.range(5).count() == 5\n"
         "spark.stop()\n"
     )
-    project = Path(__file__).resolve().parents[1]
-    result = subprocess.run(
-        [sys.executable, "-c", job],
-        env={**os.environ, "PYTHONPATH": str(project)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_python(job)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -143,14 +136,19 @@ def test_a_job_that_exits_at_once_still_writes_its_output_and_exit_code() -> Non
         "logging.getLogger('job').info('log line')\n"
         "exit_now(3)\n"
     )
+    result = run_python(job)
+    assert result.returncode == 3
+    assert result.stdout == "summary line\n"
+    assert "log line" in result.stderr
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a new Python process of this venv, with the project importable."""
     project = Path(__file__).resolve().parents[1]
-    result = subprocess.run(
-        [sys.executable, "-c", job],
+    return subprocess.run(
+        [sys.executable, "-c", code],
         env={**os.environ, "PYTHONPATH": str(project)},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode == 3
-    assert result.stdout == "summary line\n"
-    assert "log line" in result.stderr
