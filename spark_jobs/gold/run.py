@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 JOB = "gold"
 VIEW_NAMES = tuple(GOLD_VIEWS)
+# Views built at the same time on the session (see build_views).
+VIEWS_BUILT_AT_ONCE = 3
 
 # The Silver datasets each view reads; extract reads only what the selected views need.
 _INPUTS: dict[str, tuple[str, ...]] = {
@@ -150,12 +153,7 @@ def run_gold(
     try:
         with metrics.stage("extract"):
             silver = extract_silver(spark, paths, hour, views)
-        built: dict[str, DataFrame] = {}
-        for name in views:
-            with metrics.stage(f"build_{name}"):
-                # Checkpointed by the count, so that validation and the write read these rows, not a recomputation.
-                built[name] = build_view(name, silver, hour.start, settings).localCheckpoint(eager=False)
-                metrics.count(name, built[name].count())
+        built = build_views(silver, views, hour.start, settings, metrics)
         with metrics.stage("validate"):
             reports = {name: validate_view(lake, paths, name, df, run_id) for name, df in built.items()}
             record["expectations"] = {name: report.summary() for name, report in reports.items()}
@@ -281,6 +279,26 @@ def _builders() -> dict[str, _Builder]:
         "sentiment_trends": lambda s, at, _: sentiment_trends(s.reviews, s.movies, computed_at=at),
         "movie_analytics": lambda s, at, cfg: movie_analytics(s.movies, computed_at=at, top_cast=cfg.gold_top_cast),
     }
+
+
+def build_views(
+    silver: Silver, views: Sequence[str], computed_at: datetime, settings: Settings, metrics: JobMetrics
+) -> dict[str, DataFrame]:
+    """Builds and materialises ``views``, several at a time.
+
+    A view is a chain of small Spark jobs (actor_networks one per propagation round) whose latency, more than the
+    cluster's cores, bounds it on an hour's data: the jobs of the other views fill the gaps. Each view is
+    checkpointed by its count, so that validation and the write read these rows, not a recomputation.
+    """
+
+    def build(name: str) -> DataFrame:
+        with metrics.stage(f"build_{name}"):
+            view = build_view(name, silver, computed_at, settings).localCheckpoint(eager=False)
+            metrics.count(name, view.count())
+            return view
+
+    with ThreadPoolExecutor(max_workers=VIEWS_BUILT_AT_ONCE, thread_name_prefix="gold-view") as pool:
+        return dict(zip(views, pool.map(build, views), strict=True))
 
 
 def build_view(name: str, silver: Silver, computed_at: datetime, settings: Settings) -> DataFrame:
