@@ -9,8 +9,9 @@ the stack starts: the process parses the DAG folder and builds the in-process ex
 runs tasks through (its first request included), then waits for a line on that file descriptor before the first
 hour. Each run is recorded in Airflow's metadata database like any other, so the UI shows it.
 
-Before each hour the simulator's clock is set to that hour. For each hour a JSON line goes to the file
-descriptor ``--progress-fd`` when it starts (``{"started": batch_run_id}``) and when it ends
+Before the hours it writes the DAGs to the metadata database, and says so on the file descriptor
+``--progress-fd`` (``{"dags_written": true}``). Before each hour the simulator's clock is set to that hour. For
+each hour a JSON line goes to ``--progress-fd`` when it starts (``{"started": batch_run_id}``) and when it ends
 (``{"batch_run_id", "state", "seconds"}``); the runs' own logs go to stdout. The first hour that does not
 succeed ends the runs, with exit code 1.
 """
@@ -62,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1  # the stack did not start: nothing to run
 
     with os.fdopen(args.progress_fd, "w", buffering=1) as progress:
+        _write_dags_to_database()
+        progress.write(json.dumps({"dags_written": True}) + "\n")
         for hour in map(LogicalHour.parse, args.hours):
             if args.simulator:
                 set_clock(args.simulator, hour.start)
@@ -99,6 +102,24 @@ def _test_run(dag: DAG, hour: LogicalHour, attempts: int = 3) -> DagRun:
             settings.Session.remove()
             time.sleep(attempt)
             attempt += 1
+
+
+def _write_dags_to_database() -> None:
+    """What ``dag.test()`` does first: the DAG folder's DAGs written to the metadata database (an insert on a new
+    database, an update after). Done once before the hours, and before the Airflow services start
+    (``--progress-fd`` says when), so that their DAG processor never inserts the same rows at the same moment."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+    from airflow.utils.session import create_session
+
+    manager = DagBundlesManager()
+    with create_session() as session:
+        manager.sync_bundles_to_db(session=session)
+    for bundle in manager.get_all_dag_bundles():
+        if not bundle.is_initialized:
+            bundle.initialize()
+        dagbag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
+        sync_bag_to_db(dagbag, bundle.name, bundle.version)
 
 
 def _warm_execution_api(api: InProcessExecutionAPI) -> None:

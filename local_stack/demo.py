@@ -5,7 +5,7 @@ The hours run one after another with `dag.test()` in one Airflow process (local_
 `airflow dags test tmdb_batch_pipeline <hour>` would run each: Airflow executes the DAG's tasks in order (the
 Spark ones through SparkSubmitOperator, as clients of the stack's Spark Connect server) and records the run in
 its metadata, so the runs are visible in the UI afterwards. The first hour starts as soon as the services it
-needs are healthy, while the Airflow services finish starting. Before each hour the simulator's clock is set to
+needs are healthy; the Airflow services start after it. Before each hour the simulator's clock is set to
 that hour, so the history is what TMDB would have answered then. The stack keeps running with its data for
 `make trigger-dag`, the UI and mongosh.
 """
@@ -56,13 +56,18 @@ def demo_hours(now: datetime, runs: int, interval_hours: int) -> list[LogicalHou
 
 
 def run_hours(
-    settings: Settings, hours: list[LogicalHour], log_file: Path, start_stack: Callable[[], None]
+    settings: Settings,
+    hours: list[LogicalHour],
+    log_file: Path,
+    start_stack: Callable[[], None],
+    dags_written: Callable[[], None],
 ) -> Iterator[DemoRun]:
     """Runs the pipeline for each hour with `dag.test()` in one Airflow process (local_stack.dag_test_runs),
     printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``.
 
-    The process starts first and parses the DAGs while ``start_stack`` starts the services; it runs the first
-    hour once ``start_stack`` has returned."""
+    The process starts first and parses the DAGs while ``start_stack`` starts the services. Once
+    ``start_stack`` has returned, it writes the DAGs to the metadata database (``dags_written`` is called then)
+    and runs the hours."""
     progress_read, progress_write = os.pipe()
     go_read, go_write = os.pipe()
     command = [
@@ -103,7 +108,9 @@ def run_hours(
     with os.fdopen(progress_read) as progress:
         for line in progress:
             event = json.loads(line)
-            if "started" in event:
+            if "dags_written" in event:
+                dags_written()
+            elif "started" in event:
                 print(f"demo: {event['started']} ...", flush=True)
             else:
                 yield DemoRun(event["batch_run_id"], event["state"], event["seconds"])
@@ -123,13 +130,15 @@ def main(runs: int = 2) -> int:
 
     def start_stack() -> None:
         print("demo: starting the embedded stack (make up)", flush=True)
-        # The runs do not need the Airflow services (dag.test() runs the tasks itself): they finish starting
-        # meanwhile.
-        stack.up(wait_for_airflow=False)
+        # dag.test() runs the tasks itself: the Airflow services start after the first run (below).
+        stack.up(with_airflow=False)
         print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}", flush=True)
 
     log_file = stack.run_dir / "demo-runs.log"
-    for result in run_hours(settings, hours, log_file, start_stack):
+    # The Airflow services start once the runs' process has written the DAGs to the metadata database: Airflow's
+    # DAG processor inserting the same rows at the same moment fails on SQLite's unique constraint, and stops.
+    # They then start while the first run waits on TMDB's rate limit.
+    for result in run_hours(settings, hours, log_file, start_stack, dags_written=stack.start_airflow):
         if result.state != "success":
             print(f"demo: {result.batch_run_id or 'the runs'} {result.state} (log: {log_file})", file=sys.stderr)
             print(processes.tail(log_file, 60), file=sys.stderr)

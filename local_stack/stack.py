@@ -66,12 +66,12 @@ class EmbeddedStack:
                 return service
         raise KeyError(name)
 
-    def up(self, timeout: float = 90.0, *, wait_for_airflow: bool = True) -> None:
+    def up(self, timeout: float = 90.0, *, with_airflow: bool = True) -> None:
         """Starts every service that is not running and waits until all are healthy.
 
-        With ``wait_for_airflow=False`` it returns once the services a ``dag.test()`` run needs are healthy (the
-        lake's Spark, MongoDB, the simulator, a migrated Airflow database), having just started the Airflow
-        services; :meth:`wait_for_airflow` then waits for them.
+        With ``with_airflow=False`` it starts and waits for the services a ``dag.test()`` run needs (the lake's Spark,
+        MongoDB, the simulator, a migrated Airflow database) and not the Airflow services, which
+        :meth:`wait_for_airflow` starts later.
         """
         started_at = time.monotonic()
         services = self.services()
@@ -89,22 +89,23 @@ class EmbeddedStack:
                 processes.start(service)
         finally:
             self._finish_airflow_db_migration(migration)
-        if wait_for_airflow:
-            for service in airflow:
-                processes.start(service)
-            self._wait_healthy([*others, *connect], started_at, timeout)
-            self.wait_for_airflow(timeout, started_at)
-            return
-        # Nothing of a dag.test() run needs the Airflow services. Four Airflow processes importing Airflow beside
-        # the Spark Connect server's start would slow it down by seconds on a small machine: they start once it
-        # answers, and finish starting while the first run waits on TMDB's rate limit.
+        if with_airflow:
+            self.start_airflow()
         self._wait_healthy([*others, *connect], started_at, timeout)
-        for service in airflow:
-            processes.start(service)
+        if with_airflow:
+            self.wait_for_airflow(timeout, started_at)
+
+    def start_airflow(self) -> None:
+        """Starts the Airflow services that are not running (api-server, scheduler, dag-processor, triggerer)."""
+        for service in self.services():
+            if service.name.startswith("airflow-"):
+                processes.start(service)
 
     def wait_for_airflow(self, timeout: float = 90.0, started_at: float | None = None) -> None:
-        """Waits until the Airflow services are healthy, then makes sure the TMDB pool exists."""
+        """Starts the Airflow services that are not running, waits until all are healthy, then makes sure the
+        TMDB pool exists."""
         started_at = time.monotonic() if started_at is None else started_at
+        self.start_airflow()
         self._wait_healthy([svc for svc in self.services() if svc.name.startswith("airflow-")], started_at, timeout)
         self._ensure_tmdb_pool()
         log.info("embedded stack healthy in %.0f s", time.monotonic() - started_at)
