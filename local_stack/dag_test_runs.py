@@ -80,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _test_run(dag: DAG, hour: LogicalHour, attempts: int = 3) -> DagRun:
-    """``dag.test()`` for one hour. It first writes the DAG folder's DAGs to the metadata database; right after
-    the stack starts, Airflow's DAG processor may be writing the same rows, and one of the two writers then fails
-    on SQLite's unique constraint (or lock). The run is started again: it has not begun, and re-running an hour
-    changes nothing anyway."""
+    """``dag.test()`` for one hour. It first writes the DAG folder's DAGs to the metadata database again, while
+    Airflow's DAG processor may be writing the same rows; SQLite can refuse one of the two writers (a lock, or
+    the unique constraint when the rows are new). The run is started again: it has not begun, and re-running an
+    hour changes nothing anyway."""
     from airflow import settings
     from sqlalchemy.exc import IntegrityError, OperationalError, PendingRollbackError
 

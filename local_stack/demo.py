@@ -130,7 +130,7 @@ def main(runs: int = 2) -> int:
 
     def start_stack() -> None:
         print("demo: starting the embedded stack (make up)", flush=True)
-        # dag.test() runs the tasks itself: the Airflow services start after the first run (below).
+        # dag.test() runs the tasks itself: the Airflow services start once the DAGs are written (below).
         stack.up(with_airflow=False)
         print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}", flush=True)
 

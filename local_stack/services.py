@@ -145,14 +145,13 @@ def spark_connect_service(
     ``master`` and ``cores`` default to the stack's standalone master and its worker's cores; the Silver
     benchmark runs the same server on ``local[2]``.
     """
-    from spark_jobs.utils.spark_session import connect_server_conf
+    from spark_jobs.utils.spark_session import add_java_options, connect_server_conf
 
     master = master or f"spark://{HOST}:{settings.spark_master_port}"
     conf = connect_server_conf(settings, master, cores or settings.spark_worker_cores)
     if settings.spark_connect_java_options:
         # This machine's server and executors (the Docker stack's, on bigger machines, keep the JVM's defaults).
-        for jvm in ("driver", "executor"):
-            conf[f"spark.{jvm}.extraJavaOptions"] += f" {settings.spark_connect_java_options}"
+        add_java_options(conf, settings.spark_connect_java_options)
     port = settings.spark_connect_port
     return Service(
         name="spark-connect",

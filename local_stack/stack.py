@@ -70,13 +70,13 @@ class EmbeddedStack:
         """Starts every service that is not running and waits until all are healthy.
 
         With ``with_airflow=False`` it starts and waits for the services a ``dag.test()`` run needs (the lake's Spark,
-        MongoDB, the simulator, a migrated Airflow database) and not the Airflow services, which
-        :meth:`wait_for_airflow` starts later.
+        MongoDB, the simulator, a migrated Airflow database) and not the Airflow services: :meth:`start_airflow`
+        and :meth:`wait_for_airflow` do that later.
         """
         started_at = time.monotonic()
         services = self.services()
         self._check_ports(services)
-        airflow = [svc for svc in services if svc.name.startswith("airflow-")]
+        airflow = self._airflow_services(services)
         connect = [svc for svc in services if svc.name == "spark-connect"]
         others = [svc for svc in services if svc not in airflow and svc not in connect]
         for service in others:
@@ -95,18 +95,19 @@ class EmbeddedStack:
         if with_airflow:
             self.wait_for_airflow(timeout, started_at)
 
+    @staticmethod
+    def _airflow_services(services: list[Service]) -> list[Service]:
+        return [svc for svc in services if svc.name.startswith("airflow-")]
+
     def start_airflow(self) -> None:
         """Starts the Airflow services that are not running (api-server, scheduler, dag-processor, triggerer)."""
-        for service in self.services():
-            if service.name.startswith("airflow-"):
-                processes.start(service)
+        for service in self._airflow_services(self.services()):
+            processes.start(service)
 
     def wait_for_airflow(self, timeout: float = 90.0, started_at: float | None = None) -> None:
-        """Starts the Airflow services that are not running, waits until all are healthy, then makes sure the
-        TMDB pool exists."""
+        """Waits until the Airflow services are healthy, then makes sure the TMDB pool exists."""
         started_at = time.monotonic() if started_at is None else started_at
-        self.start_airflow()
-        self._wait_healthy([svc for svc in self.services() if svc.name.startswith("airflow-")], started_at, timeout)
+        self._wait_healthy(self._airflow_services(self.services()), started_at, timeout)
         self._ensure_tmdb_pool()
         log.info("embedded stack healthy in %.0f s", time.monotonic() - started_at)
 

@@ -44,6 +44,12 @@ CONNECT_CLIENT_JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 CONNECT_CLIENT_JAVA_OPTIONS = f"{CONNECT_CLIENT_JVM_FLAGS} -XX:SharedArchiveFile={CONNECT_CLIENT_CDS}"
 
 
+def add_java_options(conf: dict[str, str], options: str) -> None:
+    """Appends JVM ``options`` to the driver's and the executors' in ``conf``."""
+    for jvm in ("driver", "executor"):
+        conf[f"spark.{jvm}.extraJavaOptions"] += f" {options}"
+
+
 def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> dict[str, str]:
     """The Spark configuration a job runs with: the seed's options, sized for this machine."""
     conf = {
@@ -74,8 +80,7 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         conf["spark.executor.extraClassPath"] = str(LAKE_FS_JAR)
         if SPARK_DRIVER_CDS.exists():
             # A standalone worker starts executors with the driver's classpath: the archive maps there too.
-            for jvm in ("driver", "executor"):
-                conf[f"spark.{jvm}.extraJavaOptions"] += f" -XX:SharedArchiveFile={SPARK_DRIVER_CDS}"
+            add_java_options(conf, f"-XX:SharedArchiveFile={SPARK_DRIVER_CDS}")
     if settings.lake_root.startswith("hdfs://"):
         conf["spark.hadoop.dfs.replication"] = str(settings.hdfs_replication)
         conf["spark.hadoop.dfs.blocksize"] = settings.hdfs_block_size
