@@ -43,7 +43,7 @@ from spark_jobs.utils.spark_session import default_parallelism
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
-    from pyspark.sql.types import DataType
+    from pyspark.sql.types import DataType, StructType
 
 log = logging.getLogger(__name__)
 
@@ -323,18 +323,21 @@ def document_id(view: ServingView) -> Column:
     return F.concat_ws(":", F.lit(view.view_type), *parts)
 
 
-def require_columns(df: DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [column for column in columns if column not in df.columns]
+def require_columns(schema: StructType, columns: Sequence[str], what: str) -> None:
+    present = set(schema.fieldNames())
+    missing = [column for column in columns if column not in present]
     if missing:
-        raise GoldSchemaError(f"{what} lacks documented columns {missing}; it has {sorted(df.columns)}")
+        raise GoldSchemaError(f"{what} lacks documented columns {missing}; it has {sorted(present)}")
 
 
 def to_documents(gold: DataFrame, view: ServingView) -> DataFrame:
     """Gold rows -> document columns: ``_id``, the common fields, then the view's fields at top level."""
     from pyspark.sql import functions as F
 
-    require_columns(gold, [*view.fields, *view.key, "batch_run_id", "computed_at"], f"gold/{view.gold_view}")
-    types = {f.name: f.dataType for f in gold.schema.fields}
+    # One schema request: on Spark Connect each look at a DataFrame's columns asks the server.
+    schema = gold.schema
+    require_columns(schema, [*view.fields, *view.key, "batch_run_id", "computed_at"], f"gold/{view.gold_view}")
+    types = {f.name: f.dataType for f in schema.fields}
     return gold.select(
         document_id(view).alias("_id"),
         F.lit(view.view_type).alias("view_type"),
@@ -605,13 +608,20 @@ def _extract(
 
 def _transform_validate(prepared: Sequence[_Prepared], batch_run_id: str, metrics: JobMetrics) -> None:
     """Turns every view into documents and validates them all before the first write."""
+    from concurrent.futures import ThreadPoolExecutor
+
     for item in prepared:
         if item.documents is None:
             log.warning("%s: the Gold record reports no rows for %s", item.view.view_type, batch_run_id)
-        else:
-            # No cache: validation reads only _id, batch_run_id and computed_at (columns are pruned), and caching
-            # every view costs more than reading its Parquet a second time.
-            item.documents = to_documents(item.documents, item.view)
+    present = [item for item in prepared if item.documents is not None]
+    # No cache: validation reads only _id, batch_run_id and computed_at (columns are pruned), and caching every
+    # view costs more than reading its Parquet a second time. Each view's schema is a request to the server
+    # (it lists the view's folders and reads a footer): they are sent together.
+    with ThreadPoolExecutor(max_workers=max(1, len(present)), thread_name_prefix="export-schema") as pool:
+        for item, documents in zip(
+            present, pool.map(lambda i: to_documents(i.documents, i.view), present), strict=True
+        ):
+            item.documents = documents
     checks = check_documents(
         {item.view.view_type: item.documents for item in prepared if item.documents is not None}, batch_run_id
     )

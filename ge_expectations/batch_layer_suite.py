@@ -124,6 +124,9 @@ def warning(expectation: Expectation) -> Expectation:
     return expectation
 
 
+_CONTEXT_LOCK = threading.Lock()
+
+
 @functools.cache
 def _context() -> AbstractDataContext:
     gx = _gx()
@@ -172,14 +175,17 @@ def validate(
     decides what a failure means, usually with :meth:`ValidationReport.raise_for_critical`.
     """
     gx = _gx()
-    context = _context()
-    suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=list(expectations)))
     frame = df.persist() if cache else df
     try:
-        batch = _batch_definition(context, suite_name).get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format=COUNTS_ONLY)
-        if not result.success:
-            result = batch.validate(suite, result_format=WITH_EXAMPLES)
+        # One context serves the whole process, and GX's stores and Spark execution engine keep per-batch state:
+        # validations from several threads (Gold validates each view as it is built) take turns.
+        with _CONTEXT_LOCK:
+            context = _context()
+            suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=list(expectations)))
+            batch = _batch_definition(context, suite_name).get_batch(batch_parameters={"dataframe": frame})
+            result = batch.validate(suite, result_format=COUNTS_ONLY)
+            if not result.success:
+                result = batch.validate(suite, result_format=WITH_EXAMPLES)
     finally:
         if cache:
             frame.unpersist()

@@ -16,7 +16,7 @@ import argparse
 import json
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 
 JOB = "gold"
 VIEW_NAMES = tuple(GOLD_VIEWS)
-# Views built at the same time on the session (see build_views).
+# Views built at the same time on the session (see build_views), and those that take longest on an hour's data.
 VIEWS_BUILT_AT_ONCE = 3
+LONGEST = ("actor_networks",)
 
 # The Silver datasets each view reads; extract reads only what the selected views need.
 _INPUTS: dict[str, tuple[str, ...]] = {
@@ -153,10 +154,8 @@ def run_gold(
     try:
         with metrics.stage("extract"):
             silver = extract_silver(spark, paths, hour, views)
-        built = build_views(silver, views, hour.start, settings, metrics)
-        with metrics.stage("validate"):
-            reports = {name: validate_view(lake, paths, name, df, run_id) for name, df in built.items()}
-            record["expectations"] = {name: report.summary() for name, report in reports.items()}
+        built, reports = build_views(silver, views, hour.start, settings, metrics, lake, paths, run_id)
+        record["expectations"] = {name: report.summary() for name, report in reports.items()}
         for report in reports.values():
             report.raise_for_critical()
         with metrics.stage("publish"):
@@ -282,13 +281,22 @@ def _builders() -> dict[str, _Builder]:
 
 
 def build_views(
-    silver: Silver, views: Sequence[str], computed_at: datetime, settings: Settings, metrics: JobMetrics
-) -> dict[str, DataFrame]:
-    """Builds and materialises ``views``, several at a time.
+    silver: Silver,
+    views: Sequence[str],
+    computed_at: datetime,
+    settings: Settings,
+    metrics: JobMetrics,
+    lake: LakeFS,
+    paths: LakePaths,
+    batch_run_id: str,
+) -> tuple[dict[str, DataFrame], dict[str, ValidationReport]]:
+    """Builds, materialises and validates ``views``; returns the views and their reports.
 
     A view is a chain of small Spark jobs (actor_networks one per propagation round) whose latency, more than the
-    cluster's cores, bounds it on an hour's data: the jobs of the other views fill the gaps. Each view is
-    checkpointed by its count, so that validation and the write read these rows, not a recomputation.
+    cluster's cores, bounds it on an hour's data, so several are built at a time and the jobs of the others fill
+    the gaps; the longest starts first. Each view is checkpointed by its count, so that validation and the
+    write read these rows, not a recomputation, and it is validated as soon as it is built, one at a time, while
+    the others are still being built.
     """
 
     def build(name: str) -> DataFrame:
@@ -297,8 +305,22 @@ def build_views(
             metrics.count(name, view.count())
             return view
 
-    with ThreadPoolExecutor(max_workers=VIEWS_BUILT_AT_ONCE, thread_name_prefix="gold-view") as pool:
-        return dict(zip(views, pool.map(build, views), strict=True))
+    def check(name: str, view: DataFrame) -> ValidationReport:
+        with metrics.stage(f"validate_{name}"):
+            return validate_view(lake, paths, name, view, batch_run_id)
+
+    with (
+        ThreadPoolExecutor(max_workers=VIEWS_BUILT_AT_ONCE, thread_name_prefix="gold-build") as builders,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gold-validate") as validator,
+    ):
+        building = {builders.submit(build, name): name for name in sorted(views, key=lambda n: n not in LONGEST)}
+        built: dict[str, DataFrame] = {}
+        checking: dict[str, Future[ValidationReport]] = {}
+        for future in as_completed(building):
+            name = building[future]
+            built[name] = future.result()
+            checking[name] = validator.submit(check, name, built[name])
+        return {name: built[name] for name in views}, {name: checking[name].result() for name in views}
 
 
 def build_view(name: str, silver: Silver, computed_at: datetime, settings: Settings) -> DataFrame:

@@ -66,11 +66,6 @@ class SilverOutputs:
     parsed_pages: DataFrame
     review_records: DataFrame  # every review this bronze brought, with or without an id
     touched_movies: DataFrame  # movie_id of every movie this run may have changed
-    cached: tuple[DataFrame, ...]
-
-    def release(self) -> None:
-        for frame in self.cached:
-            frame.unpersist()
 
 
 # ---------------------------------------------------------------------------------------------- extract
@@ -117,23 +112,28 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
 
     Only the movies and reviews this bronze touches are folded again; the rest of the state passes through,
     read from its files by each output that needs it. Parsed bronze and the touched reviews and movies are each
-    used by several outputs, so they are cached: every bronze body is parsed once and every new review scored
-    once, and on an incremental run the cache holds about one hour of rows, not the whole state.
+    used by several outputs, so they are checkpointed (locally, when first computed): every bronze body is parsed
+    once and every new review scored once, and on an incremental run they hold about one hour of rows, not the
+    whole state. A checkpoint also cuts the plans of everything built on it: the server plans each later query
+    over a few checkpoints instead of the whole fold again, which took most of an hour's Silver run when these
+    frames were cached instead. The session's end releases them.
     """
-    parsed_movies = parse.parse_bronze_movies(inputs.bronze_movies).persist()
-    parsed_pages = parse.parse_review_pages(inputs.bronze_reviews).persist()
+    parsed_movies = parse.parse_bronze_movies(inputs.bronze_movies).localCheckpoint(eager=False)
+    parsed_pages = parse.parse_review_pages(inputs.bronze_reviews).localCheckpoint(eager=False)
 
     listed = movies.listed_entries(parse.list_entries(parsed_movies), genre_map(spark))
     details = parse.details_records(parsed_movies)
     review_records = parse.review_records(parsed_movies, parsed_pages)
 
     new_reviews = reviews.latest_reviews(parse.reviews_with_id(review_records))
-    touched_reviews = reviews.merge_touched(new_reviews, inputs.reviews).persist()
+    touched_reviews = reviews.merge_touched(new_reviews, inputs.reviews).localCheckpoint(eager=False)
     all_reviews = touched_reviews.unionByName(reviews.untouched(new_reviews, inputs.reviews))
 
     candidates = movies.bronze_candidates(listed, details)
     touched = candidates.select("movie_id").unionByName(new_reviews.select("movie_id")).distinct()
-    refolded = movies.refold_touched(candidates, inputs.movies, touched, reviews.review_stats(all_reviews)).persist()
+    refolded = movies.refold_touched(
+        candidates, inputs.movies, touched, reviews.review_stats(all_reviews)
+    ).localCheckpoint(eager=False)
     silver_movies = refolded.unionByName(movies.untouched(inputs.movies, touched))
 
     return SilverOutputs(
@@ -148,7 +148,6 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
         parsed_pages=parsed_pages,
         review_records=review_records,
         touched_movies=touched,
-        cached=(parsed_movies, parsed_pages, touched_reviews, refolded),
     )
 
 
@@ -216,7 +215,7 @@ def write_quarantine(lake: LakeFS, paths: LakePaths, batch_run_id: str, name: st
 
 
 def count_rows(inputs: SilverInputs, outputs: SilverOutputs) -> dict[str, int]:
-    """Rows in and quarantined, in a few aggregations over cached frames (which they also fill).
+    """Rows in and quarantined, in a few aggregations over checkpointed frames (which they also fill).
 
     The rows out are counted once staged (see :func:`stage_outputs`), from the files' footers.
     """
@@ -255,28 +254,25 @@ def stage_outputs(
 
     Returns the rows staged: movies_out, reviews_out and the observations this run adds.
     """
-    fresh = outputs.observations.persist()
-    try:
-        existing = read_dataset(spark, lake, paths.silver("movie_observations"), schemas.MOVIE_OBSERVATIONS)
-        if plan.mode == "incremental":
-            # The dates this run writes: a handful of partition values, not pipeline data.
-            dates = [row.observed_date for row in fresh.select("observed_date").distinct().collect()]
-            existing = existing.where(F.col("observed_date").isin(*dates))
-        written = {}
-        for dataset, frame in (("movies", outputs.movies), ("reviews", outputs.reviews)):
-            path = staged(paths, batch_run_id, dataset)
-            lake.delete(path)
-            publish.write_state(frame, path)
-            written[f"{dataset}_out"] = spark.read.schema(SILVER_DATASETS[dataset][0]).parquet(path).count()
-        lake.delete(staged(paths, batch_run_id, "movie_observations"))
-        publish.write_partitioned(
-            observations.replace_runs(existing, fresh, plan.rebuilt_runs),
-            staged(paths, batch_run_id, "movie_observations"),
-            schemas.OBSERVATIONS_PARTITIONS,
-        )
-        return {**written, "observations_written": fresh.count()}
-    finally:
-        fresh.unpersist()
+    fresh = outputs.observations.localCheckpoint(eager=False)
+    existing = read_dataset(spark, lake, paths.silver("movie_observations"), schemas.MOVIE_OBSERVATIONS)
+    if plan.mode == "incremental":
+        # The dates this run writes: a handful of partition values, not pipeline data.
+        dates = [row.observed_date for row in fresh.select("observed_date").distinct().collect()]
+        existing = existing.where(F.col("observed_date").isin(*dates))
+    written = {}
+    for dataset, frame in (("movies", outputs.movies), ("reviews", outputs.reviews)):
+        path = staged(paths, batch_run_id, dataset)
+        lake.delete(path)
+        publish.write_state(frame, path)
+        written[f"{dataset}_out"] = spark.read.schema(SILVER_DATASETS[dataset][0]).parquet(path).count()
+    lake.delete(staged(paths, batch_run_id, "movie_observations"))
+    publish.write_partitioned(
+        observations.replace_runs(existing, fresh, plan.rebuilt_runs),
+        staged(paths, batch_run_id, "movie_observations"),
+        schemas.OBSERVATIONS_PARTITIONS,
+    )
+    return {**written, "observations_written": fresh.count()}
 
 
 def publish_staged(
@@ -375,33 +371,30 @@ def run_silver(
 
     inputs = extract(spark, paths, lake, plan)
     outputs = transform(spark, inputs)
-    try:
-        with metrics.stage("transform"):
-            counts = count_rows(inputs, outputs)
-        with metrics.stage("quarantine"):
-            for name, rows in outputs.quarantine.items():
-                write_quarantine(lake, paths, batch_run_id, name, rows, counts[f"quarantined_{name}"])
-        with metrics.stage("stage"):
-            counts.update(stage_outputs(spark, paths, lake, plan, batch_run_id, outputs))
-        # The list entries and details of one movie in one run fold into one observation.
-        counts["deduplicated_movie_records"] = counts["movie_records_parsed"] - counts["observations_written"]
-        for name, value in counts.items():
-            metrics.count(name, value)
-        with metrics.stage("validate"):
-            reports = validate_staged(spark, paths, lake, batch_run_id, minimum_rows(counts, min_row_share))
-        summary["validations"] = [report.summary() for report in reports]
-        failed = [report for report in reports if not report.publishable]
-        if failed:
-            lake.delete(paths.staging(batch_run_id))
-            summary.update(status="failed_validation", **metrics.summary())
-            summary["summary_path"] = write_summary(lake, paths, batch_run_id, summary)
-            failed[0].raise_for_critical()
-        with metrics.stage("publish"):
-            rewritten = publish_staged(spark, paths, lake, plan, batch_run_id, inputs, outputs.touched_movies)
-        for dataset, folders in rewritten.items():
-            metrics.count(f"silver_{dataset}_folders_written", folders)
-    finally:
-        outputs.release()
+    with metrics.stage("transform"):
+        counts = count_rows(inputs, outputs)
+    with metrics.stage("quarantine"):
+        for name, rows in outputs.quarantine.items():
+            write_quarantine(lake, paths, batch_run_id, name, rows, counts[f"quarantined_{name}"])
+    with metrics.stage("stage"):
+        counts.update(stage_outputs(spark, paths, lake, plan, batch_run_id, outputs))
+    # The list entries and details of one movie in one run fold into one observation.
+    counts["deduplicated_movie_records"] = counts["movie_records_parsed"] - counts["observations_written"]
+    for name, value in counts.items():
+        metrics.count(name, value)
+    with metrics.stage("validate"):
+        reports = validate_staged(spark, paths, lake, batch_run_id, minimum_rows(counts, min_row_share))
+    summary["validations"] = [report.summary() for report in reports]
+    failed = [report for report in reports if not report.publishable]
+    if failed:
+        lake.delete(paths.staging(batch_run_id))
+        summary.update(status="failed_validation", **metrics.summary())
+        summary["summary_path"] = write_summary(lake, paths, batch_run_id, summary)
+        failed[0].raise_for_critical()
+    with metrics.stage("publish"):
+        rewritten = publish_staged(spark, paths, lake, plan, batch_run_id, inputs, outputs.touched_movies)
+    for dataset, folders in rewritten.items():
+        metrics.count(f"silver_{dataset}_folders_written", folders)
     summary.update(status="published", **metrics.summary())
     summary["summary_path"] = write_summary(lake, paths, batch_run_id, summary)
     log.info("silver %s run published in %.1f s: %s", plan.mode, summary["duration_seconds"], summary["stages"])

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from master_dataset.partitioning import LogicalHour
 
@@ -125,12 +126,20 @@ class LakeFS:
         else:
             self._jvm = spark.sparkContext._jvm
             self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+        # Resolved once: py4j looks up each package of a dotted name with a call to the JVM, and a run makes
+        # hundreds of lake calls.
+        self._path_class = self._jvm.org.apache.hadoop.fs.Path
+        self._filesystems: dict[tuple[str, str], Any] = {}
 
     def _path(self, path: str):
-        return self._jvm.org.apache.hadoop.fs.Path(path)
+        return self._path_class(path)
 
     def _fs(self, path: str):
-        return self._path(path).getFileSystem(self._conf)
+        """The FileSystem of the path's scheme and authority (one per lake, as Hadoop's own cache keeps them)."""
+        key = urlsplit(path)[:2]
+        if key not in self._filesystems:
+            self._filesystems[key] = self._path(path).getFileSystem(self._conf)
+        return self._filesystems[key]
 
     def exists(self, path: str) -> bool:
         return bool(self._fs(path).exists(self._path(path)))
