@@ -52,7 +52,7 @@ DATA_FRESHNESS = "batch"
 UPDATE_FREQUENCY = "4_hours"
 # The lake's run records of the earlier layers (metadata/<record>/batch_run_id=R/run.json), copied in batch_runs.
 LAYER_RECORDS = {"ingestion": "ingestion_runs", "silver": "silver_runs", "gold": "gold_runs"}
-_LAYER_SUMMARY_KEYS = ("status", "views", "counts", "duration_seconds")
+_LAYER_SUMMARY_KEYS = ("status", "views", "counts", "expectations", "duration_seconds")
 
 
 @dataclass(frozen=True)

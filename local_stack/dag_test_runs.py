@@ -1,16 +1,18 @@
 """Runs the pipeline DAG for several logical hours with ``dag.test()``, one after another, in one process.
 
-    python -m local_stack.dag_test_runs --progress-fd FD [--go-fd FD] [--simulator URL] HOUR [HOUR ...]
+    python -m local_stack.dag_test_runs --progress-fd FD [--go-fd FD] [--simulator URL] [--migrate] HOUR [HOUR ...]
 
 What `make demo` runs, in Airflow's environment (see ``local_stack.services.airflow_env``). `airflow dags test`
 does the same for one hour per process, and each process pays Airflow's imports and a parse of the DAG folder
 (about ten seconds on a small machine) before its first task. Here they are paid once, and with ``--go-fd`` while
-the stack starts: the process parses the DAG folder and builds the in-process execution API that ``dag.test()``
-runs tasks through (its first request included), then waits for a line on that file descriptor before the first
-hour. Each run is recorded in Airflow's metadata database like any other, so the UI shows it.
+the stack starts: the process parses the DAG folder, migrates the metadata database (``--migrate``: what
+`airflow db migrate` does, without importing Airflow in one more process), writes the DAGs to it, and builds the
+in-process execution API that ``dag.test()`` runs tasks through (its first request included); then it waits for a
+line on that file descriptor before the first hour. Each run is recorded in Airflow's metadata database like any
+other, so the UI shows it.
 
-Before the hours it writes the DAGs to the metadata database, and says so on the file descriptor
-``--progress-fd`` (``{"dags_written": true}``). Before each hour the simulator's clock is set to that hour. For
+Once the stack is up it says on the file descriptor ``--progress-fd`` that the DAGs are written
+(``{"dags_written": true}``). Before each hour the simulator's clock is set to that hour. For
 each hour a JSON line goes to ``--progress-fd`` when it starts (``{"started": batch_run_id}``) and when it ends
 (``{"batch_run_id", "state", "seconds"}``); the runs' own logs go to stdout. The first hour that does not
 succeed ends the runs, with exit code 1.
@@ -39,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--progress-fd", type=int, required=True, help="file descriptor for the progress lines")
     parser.add_argument("--go-fd", type=int, help="file descriptor to read a line from before the first hour")
     parser.add_argument("--simulator", help="base URL of the TMDB simulator, whose clock each hour sets")
+    parser.add_argument("--migrate", action="store_true", help="migrate the metadata database first")
     parser.add_argument("hours", nargs="+", help="logical hours (ISO-8601), oldest first")
     args = parser.parse_args(argv)
 
@@ -52,10 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     dags_folder = PROJECT_ROOT / "dags"
     sys.path.insert(0, str(dags_folder))  # the DAG files import their shared modules from dags/common
     dag_id = get_settings().pipeline_dag_id
-    # The parsed DAGs, not get_dag(), which asks the metadata database (not migrated yet while the stack starts).
+    # The parsed DAGs, not get_dag(), which asks the metadata database (perhaps not migrated yet).
     dag = DagBag(dag_folder=str(dags_folder)).dags.get(dag_id)
     if dag is None:
         raise SystemExit(f"{dag_id} is not in {dags_folder} or failed to parse")
+    if args.migrate:
+        from airflow.utils.db import upgradedb
+
+        upgradedb()
+    _write_dags_to_database()
     _warm_execution_api(in_process_api_server())
     if args.go_fd is not None:
         with os.fdopen(args.go_fd) as go:
@@ -63,7 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1  # the stack did not start: nothing to run
 
     with os.fdopen(args.progress_fd, "w", buffering=1) as progress:
-        _write_dags_to_database()
         progress.write(json.dumps({"dags_written": True}) + "\n")
         for hour in map(LogicalHour.parse, args.hours):
             if args.simulator:
@@ -107,7 +114,8 @@ def _test_run(dag: DAG, hour: LogicalHour, attempts: int = 3) -> DagRun:
 def _write_dags_to_database() -> None:
     """What ``dag.test()`` does first: the DAG folder's DAGs written to the metadata database (an insert on a new
     database, an update after). Done once before the hours, and before the Airflow services start
-    (``--progress-fd`` says when), so that their DAG processor never inserts the same rows at the same moment."""
+    (``--progress-fd`` says when after the stack is up), so that their DAG processor never inserts the same rows
+    at the same moment."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
     from airflow.utils.session import create_session

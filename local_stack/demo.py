@@ -65,9 +65,9 @@ def run_hours(
     """Runs the pipeline for each hour with `dag.test()` in one Airflow process (local_stack.dag_test_runs),
     printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``.
 
-    The process starts first and parses the DAGs while ``start_stack`` starts the services. Once
-    ``start_stack`` has returned, it writes the DAGs to the metadata database (``dags_written`` is called then)
-    and runs the hours."""
+    The process starts first: it parses the DAGs, migrates the metadata database and writes the DAGs to it while
+    ``start_stack`` starts the services. Once ``start_stack`` has returned (and the DAGs are written:
+    ``dags_written`` is called then) it runs the hours."""
     progress_read, progress_write = os.pipe()
     go_read, go_write = os.pipe()
     command = [
@@ -80,6 +80,7 @@ def run_hours(
         str(go_read),
         "--simulator",
         f"http://127.0.0.1:{settings.tmdb_simulator_port}",
+        "--migrate",
         *(hour.iso for hour in hours),
     ]
     env = {**os.environ, **airflow_env(settings), **DEMO_SETTINGS}
@@ -130,8 +131,9 @@ def main(runs: int = 2) -> int:
 
     def start_stack() -> None:
         print("demo: starting the embedded stack (make up)", flush=True)
-        # dag.test() runs the tasks itself: the Airflow services start once the DAGs are written (below).
-        stack.up(with_airflow=False)
+        # dag.test() runs the tasks itself: the Airflow services start once the DAGs are written (below). The
+        # runs' process migrates the Airflow database: it imports Airflow anyway.
+        stack.up(with_airflow=False, migrate=False)
         print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}", flush=True)
 
     log_file = stack.run_dir / "demo-runs.log"

@@ -66,12 +66,13 @@ class EmbeddedStack:
                 return service
         raise KeyError(name)
 
-    def up(self, timeout: float = 90.0, *, with_airflow: bool = True) -> None:
+    def up(self, timeout: float = 90.0, *, with_airflow: bool = True, migrate: bool = True) -> None:
         """Starts every service that is not running and waits until all are healthy.
 
         With ``with_airflow=False`` it starts and waits for the services a ``dag.test()`` run needs (the lake's Spark,
         MongoDB, the simulator, a migrated Airflow database) and not the Airflow services: :meth:`start_airflow`
-        and :meth:`wait_for_airflow` do that later.
+        and :meth:`wait_for_airflow` do that later. ``migrate=False`` leaves the Airflow database to the caller
+        (the demo's runs process migrates it while the services start).
         """
         started_at = time.monotonic()
         services = self.services()
@@ -81,14 +82,15 @@ class EmbeddedStack:
         others = [svc for svc in services if svc not in airflow and svc not in connect]
         for service in others:
             processes.start(service)
-        migration = self._start_airflow_db_migration()
+        migration = self._start_airflow_db_migration() if migrate else None
         try:
             # The Spark Connect server registers with the master as it starts: the master must answer first.
             processes.wait_healthy(self.service("spark-master"), deadline=started_at + timeout)
             for service in connect:
                 processes.start(service)
         finally:
-            self._finish_airflow_db_migration(migration)
+            if migration is not None:
+                self._finish_airflow_db_migration(migration)
         if with_airflow:
             self.start_airflow()
         self._wait_healthy([*others, *connect], started_at, timeout)

@@ -610,6 +610,8 @@ def build_run_record(
         "failure_share_limit": validation.get("failure_share_limit"),
         "problems": validation.get("problems", []),
         "failures": validation.get("failures", []),
+        # The bronze Great Expectations suite's summary (evaluated, passed, failed, Data Docs page).
+        "expectations": validation.get("expectations", {}),
         "bronze_rows": dict(bronze_rows or {}),
         "error": error,
     }

@@ -70,7 +70,8 @@ def gold_lake(spark, tmp_path_factory: pytest.TempPathFactory) -> str:
         "views": [view.gold_view for view in SERVING_VIEWS],
         "counts": {**{view.gold_view: 1 for view in SERVING_VIEWS}, "sentiment_trends": 0},
         "duration_seconds": 12.5,
-        "expectations": {"left": "out"},
+        "expectations": {"genre_analytics": {"evaluated": 7, "passed": 7}},
+        "stages": {"left": "out"},
     }
     LakeFS(spark).write_text(f"{LakePaths(root).metadata('gold_runs', R2)}/run.json", json.dumps(record))
     return root
@@ -235,6 +236,7 @@ def test_a_later_run_replaces_the_view_and_removes_its_stale_documents(spark, go
         "status": "success",
         "views": [view.gold_view for view in SERVING_VIEWS],
         "counts": {**{view.gold_view: 1 for view in SERVING_VIEWS}, "sentiment_trends": 0},
+        "expectations": {"genre_analytics": {"evaluated": 7, "passed": 7}},
         "duration_seconds": 12.5,
     }
     assert serving.latest_complete_run(db)["_id"] == R2

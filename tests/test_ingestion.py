@@ -253,6 +253,9 @@ def test_a_first_run_writes_every_bronze_dataset_for_its_hour(history, simulator
     assert record["status"] == "succeeded" and record["mode"] == "live"
     assert record["bronze_rows"] == {dataset: len(rows[dataset]) for dataset in BRONZE_DATASETS}
     assert all(rows[dataset] for dataset in BRONZE_DATASETS)
+    # The bronze suite's outcome travels with the run record (the demo's run summary prints it).
+    assert record["expectations"]["success"] and record["expectations"]["failed"] == 0
+    assert record["expectations"]["passed"] == record["expectations"]["evaluated"] > 0
     movies = rows["movies"]
     entries = [row for row in movies if row.api_endpoint in schema.LIST_ENDPOINTS]
     details = [row for row in movies if row.api_endpoint == schema.MOVIE_DETAILS]

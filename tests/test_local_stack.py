@@ -259,3 +259,33 @@ def test_the_spark_connect_servers_jvm_options_reach_its_driver_and_executors(
         options = conf[f"spark.{jvm}.extraJavaOptions"].split()
         assert options[0].startswith("-Dlog4j2.configurationFile=")
         assert ("-XX:TieredStopAtLevel=1" in options) == bool(java_options)
+
+
+def test_the_run_summary_shows_the_expectations_each_layer_passed() -> None:
+    from local_stack.summary import run_lines
+
+    record = {
+        "_id": "batch_2025_11_09_12",
+        "status": "complete",
+        "duration_seconds": 7.3,
+        "counts": {"genre_analytics": 174},
+        "stages": {
+            "ingestion": {"summary": {"mode": "live", "requests": 7, "expectations": {"evaluated": 6, "passed": 6}}},
+            "transform": {"summary": {"expectations": {"evaluated": 33, "passed": 32}}},
+        },
+        "layers": {
+            "gold": {
+                "counts": {"genre_analytics": 174},
+                "expectations": {
+                    "genre_analytics": {"evaluated": 7, "passed": 7},
+                    "actor_networks": {"evaluated": 4, "passed": 3},
+                },
+            }
+        },
+    }
+
+    ingestion, silver, gold = run_lines(record)[1:4]
+
+    assert ingestion.endswith("expectations 6/6 passed")
+    assert silver.endswith("expectations 32/33 passed")
+    assert gold.endswith("expectations 10/11 passed")

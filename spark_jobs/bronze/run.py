@@ -313,7 +313,17 @@ class BronzeJob:
 
 
 def _stage_summary(record: dict[str, Any]) -> dict[str, Any]:
-    keys = ("mode", "requests", "rate_limited", "retries", "failed", "failure_share", "bronze_rows", "duration_seconds")
+    keys = (
+        "mode",
+        "requests",
+        "rate_limited",
+        "retries",
+        "failed",
+        "failure_share",
+        "bronze_rows",
+        "expectations",
+        "duration_seconds",
+    )
     return {key: record[key] for key in keys if key in record}
 
 
