@@ -173,10 +173,9 @@ def build_spark_session(
 def _connect_session(remote: str, app_name: str, conf: dict[str, str]) -> SparkSession:
     from pyspark.sql import SparkSession
 
-    spark = SparkSession.builder.remote(remote).getOrCreate()
-    for key, value in conf.items():
-        if key.startswith(_SESSION_CONF_PREFIXES):
-            spark.conf.set(key, value)
+    # Given to the builder, the session's settings go to the server in one request, not one each.
+    session_conf = {key: value for key, value in conf.items() if key.startswith(_SESSION_CONF_PREFIXES)}
+    spark = SparkSession.builder.remote(remote).config(map=session_conf).getOrCreate()
     log.info(
         "spark connect session %s on %s (shuffle partitions %s)",
         app_name,
