@@ -11,8 +11,7 @@ in-process execution API that ``dag.test()`` runs tasks through (its first reque
 line on that file descriptor before the first hour. Each run is recorded in Airflow's metadata database like any
 other, so the UI shows it.
 
-Once the stack is up it says on the file descriptor ``--progress-fd`` that the DAGs are written
-(``{"dags_written": true}``). Before each hour the simulator's clock is set to that hour. For
+Before each hour the simulator's clock is set to that hour. For
 each hour a JSON line goes to ``--progress-fd`` when it starts (``{"started": batch_run_id}``) and when it ends
 (``{"batch_run_id", "state", "seconds"}``); the runs' own logs go to stdout. The first hour that does not
 succeed ends the runs, with exit code 1.
@@ -71,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1  # the stack did not start: nothing to run
 
     with os.fdopen(args.progress_fd, "w", buffering=1) as progress:
-        progress.write(json.dumps({"dags_written": True}) + "\n")
         for hour in map(LogicalHour.parse, args.hours):
             if args.simulator:
                 set_clock(args.simulator, hour.start)
@@ -113,9 +111,8 @@ def _test_run(dag: DAG, hour: LogicalHour, attempts: int = 3) -> DagRun:
 
 def _write_dags_to_database() -> None:
     """What ``dag.test()`` does first: the DAG folder's DAGs written to the metadata database (an insert on a new
-    database, an update after). Done once before the hours, and before the Airflow services start
-    (``--progress-fd`` says when after the stack is up), so that their DAG processor never inserts the same rows
-    at the same moment."""
+    database, an update after). Done once before the hours, and before the Airflow services start (the demo
+    starts them after the runs), so that their DAG processor never inserts the same rows at the same moment."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
     from airflow.utils.session import create_session

@@ -5,9 +5,10 @@ The hours run one after another with `dag.test()` in one Airflow process (local_
 `airflow dags test tmdb_batch_pipeline <hour>` would run each: Airflow executes the DAG's tasks in order (the
 Spark ones through SparkSubmitOperator, as clients of the stack's Spark Connect server) and records the run in
 its metadata, so the runs are visible in the UI afterwards. The first hour starts as soon as the services it
-needs are healthy; the Airflow services start after it. Before each hour the simulator's clock is set to
-that hour, so the history is what TMDB would have answered then. The stack keeps running with its data for
-`make trigger-dag`, the UI and mongosh.
+needs are healthy. The Airflow services (api-server, scheduler, DAG processor, triggerer) are not among them:
+they start after the last hour, and boot while the summary prints. Before each hour the simulator's clock is
+set to that hour, so the history is what TMDB would have answered then. The stack keeps running with its data
+for `make trigger-dag`, the UI and mongosh.
 """
 
 from __future__ import annotations
@@ -60,14 +61,12 @@ def run_hours(
     hours: list[LogicalHour],
     log_file: Path,
     start_stack: Callable[[], None],
-    dags_written: Callable[[], None],
 ) -> Iterator[DemoRun]:
     """Runs the pipeline for each hour with `dag.test()` in one Airflow process (local_stack.dag_test_runs),
     printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``.
 
     The process starts first: it parses the DAGs, migrates the metadata database and writes the DAGs to it while
-    ``start_stack`` starts the services. Once ``start_stack`` has returned (and the DAGs are written:
-    ``dags_written`` is called then) it runs the hours."""
+    ``start_stack`` starts the services; once ``start_stack`` has returned, it runs the hours."""
     progress_read, progress_write = os.pipe()
     go_read, go_write = os.pipe()
     command = [
@@ -109,9 +108,7 @@ def run_hours(
     with os.fdopen(progress_read) as progress:
         for line in progress:
             event = json.loads(line)
-            if "dags_written" in event:
-                dags_written()
-            elif "started" in event:
+            if "started" in event:
                 print(f"demo: {event['started']} ...", flush=True)
             else:
                 yield DemoRun(event["batch_run_id"], event["state"], event["seconds"])
@@ -131,22 +128,23 @@ def main(runs: int = 2) -> int:
 
     def start_stack() -> None:
         print("demo: starting the embedded stack (make up)", flush=True)
-        # dag.test() runs the tasks itself: the Airflow services start once the DAGs are written (below). The
-        # runs' process migrates the Airflow database: it imports Airflow anyway.
+        # dag.test() runs the tasks itself: the Airflow services start after the runs (below). The runs' process
+        # migrates the Airflow database: it imports Airflow anyway.
         stack.up(with_airflow=False, migrate=False)
         print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}", flush=True)
 
     log_file = stack.run_dir / "demo-runs.log"
-    # The Airflow services start once the runs' process has written the DAGs to the metadata database: Airflow's
-    # DAG processor inserting the same rows at the same moment fails on SQLite's unique constraint, and stops.
-    # They then start while the first run waits on TMDB's rate limit.
-    for result in run_hours(settings, hours, log_file, start_stack, dags_written=stack.start_airflow):
+    for result in run_hours(settings, hours, log_file, start_stack):
         if result.state != "success":
             print(f"demo: {result.batch_run_id or 'the runs'} {result.state} (log: {log_file})", file=sys.stderr)
             print(processes.tail(log_file, 60), file=sys.stderr)
             return 1
         print(f"demo: {result.batch_run_id} success in {result.seconds:.0f} s (log: {log_file})")
-    stack.wait_for_airflow()
+    # The Airflow services are for what comes after the demo (the UI, make trigger-dag). Booting them while the
+    # runs went on took CPU from the runs' tasks, about ten seconds of each hour on two cores; now they boot
+    # while the summary prints. The runs wrote the DAGs to the database long before: Airflow's DAG processor
+    # never inserts the same rows at the same moment.
+    stack.start_airflow()
     from batch_views.serving import MongoTarget, mongosh_argv
     from local_stack.summary import print_summary
 
@@ -156,6 +154,7 @@ def main(runs: int = 2) -> int:
     subprocess.run(
         mongosh_argv("query-views", target), env={**os.environ, "MONGODB_DATABASE": target.database}, check=False
     )
+    stack.wait_for_airflow()
     print(
         f"\ndemo: done in {time.monotonic() - started:.0f} s. The stack keeps running with its data: "
         "make ui, make trigger-dag, make mongo-shell; make down stops it."
