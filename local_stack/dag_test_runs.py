@@ -11,10 +11,9 @@ in-process execution API that ``dag.test()`` runs tasks through (its first reque
 line on that file descriptor before the first hour. Each run is recorded in Airflow's metadata database like any
 other, so the UI shows it.
 
-Before each hour the simulator's clock is set to that hour. For
-each hour a JSON line goes to ``--progress-fd`` when it starts (``{"started": batch_run_id}``) and when it ends
-(``{"batch_run_id", "state", "seconds"}``); the runs' own logs go to stdout. The first hour that does not
-succeed ends the runs, with exit code 1.
+Before each hour the simulator's clock is set to that hour. For each hour a JSON line goes to ``--progress-fd``
+when it starts (``{"started": batch_run_id}``) and when it ends (``{"batch_run_id", "state", "seconds"}``); the
+runs' own logs go to stdout. The first hour that does not succeed ends the runs, with exit code 1.
 """
 
 from __future__ import annotations
