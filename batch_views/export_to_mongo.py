@@ -610,25 +610,23 @@ def _transform_validate(prepared: Sequence[_Prepared], batch_run_id: str, metric
     """Turns every view into documents and validates them all before the first write."""
     from concurrent.futures import ThreadPoolExecutor
 
+    present = []
     for item in prepared:
         if item.documents is None:
             log.warning("%s: the Gold record reports no rows for %s", item.view.view_type, batch_run_id)
-    present = [item for item in prepared if item.documents is not None]
+        else:
+            present.append(item)
     # No cache: validation reads only _id, batch_run_id and computed_at (columns are pruned), and caching every
     # view costs more than reading its Parquet a second time. Each view's schema is a request to the server
     # (it lists the view's folders and reads a footer): they are sent together.
     with ThreadPoolExecutor(max_workers=max(1, len(present)), thread_name_prefix="export-schema") as pool:
-        for item, documents in zip(
-            present, pool.map(lambda i: to_documents(i.documents, i.view), present), strict=True
-        ):
-            item.documents = documents
-    checks = check_documents(
-        {item.view.view_type: item.documents for item in prepared if item.documents is not None}, batch_run_id
-    )
-    for item in prepared:
-        if item.documents is not None:
-            validate(checks[item.view.view_type], item.view, batch_run_id)
-            item.count = metrics.count(item.view.view_type, checks[item.view.view_type].documents)
+        documents = list(pool.map(lambda item: to_documents(item.documents, item.view), present))
+    for item, view_documents in zip(present, documents, strict=True):
+        item.documents = view_documents
+    checks = check_documents({item.view.view_type: item.documents for item in present}, batch_run_id)
+    for item in present:
+        validate(checks[item.view.view_type], item.view, batch_run_id)
+        item.count = metrics.count(item.view.view_type, checks[item.view.view_type].documents)
 
 
 def _load(
