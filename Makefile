@@ -30,11 +30,12 @@ help: ## List every target with one line
 
 # ---------------------------------------------------------------- environment
 $(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh scripts/build_jvm.sh \
+		local_stack/mongo_express/package-lock.json scripts/setup_mongo_express.sh \
 		$(shell find spark_jobs/jvm -type f -not -name '*.pyc')
 	@bash scripts/setup.sh
 
 .PHONY: setup
-setup: ## Create .venv from the lock file, install mongosh, build the lake's file system jar, check Python 3.11, Java 17+ and Node
+setup: ## Create .venv from the lock file; install mongosh, Mongo Express and the HDFS server jars; check Python 3.11, Java 17+, Node
 	@bash scripts/setup.sh
 
 .PHONY: lock

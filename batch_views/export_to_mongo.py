@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from batch_views import GOLD_VIEWS, serving
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 from spark_jobs.utils.spark_session import default_parallelism
 
@@ -754,7 +754,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     spark = build_spark_session(settings, f"{JOB}_{hour.batch_run_id}")
     try:
-        export_run(spark, LakePaths(settings.lake_root), target, hour, args.views, force=args.force)
+        export_run(spark, open_lake(settings.lake_root), target, hour, args.views, force=args.force)
     except (serving.ServingError, ExportError) as exc:
         log.error("%s", exc)
         return 1

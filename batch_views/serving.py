@@ -140,6 +140,11 @@ class MongoTarget:
         )
 
 
+def has_credentials(uri: str) -> bool:
+    """True when a connection string carries a user (``mongodb://user:password@host/...``)."""
+    return "@" in uri.split("://", 1)[-1].split("/", 1)[0]
+
+
 def connect(target: MongoTarget) -> MongoClient:
     """A client whose server answered ``ping``, after at most ``target.connect_attempts`` tries.
 
@@ -169,6 +174,17 @@ def connect(target: MongoTarget) -> MongoClient:
         except ConfigurationError as exc:
             raise ServingError(
                 f"MONGODB_CONNECTION_STRING for {target.host} is not usable: {redact(str(exc), target.uri)}"
+            ) from None
+        except KeyError:
+            if client is not None:
+                client.close()
+            if not has_credentials(target.uri):
+                raise
+            # pymongo's SCRAM handshake ends this way against a server without authentication: it answers the
+            # first step with ok but no payload (nx-27017, the embedded stack's MongoDB, has no users).
+            raise ServingError(
+                f"MongoDB at {target.host} has no authentication, but MONGODB_CONNECTION_STRING carries credentials: "
+                "remove user:password@ from it (the embedded stack's nx-27017 has no users; mongo:7.0 has)"
             ) from None
         except OperationFailure as exc:
             if client is not None:

@@ -48,6 +48,9 @@ _YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
     },
     "hdfs_config.yaml": {
         ("hdfs", "namenode"): "hdfs_namenode",
+        ("hdfs", "namenode_http_port"): "hdfs_namenode_http_port",
+        ("hdfs", "datanodes"): "hdfs_datanodes",
+        ("hdfs", "datanode_base_port"): "hdfs_datanode_base_port",
         ("hdfs", "replication_factor"): "hdfs_replication",
         ("hdfs", "block_size"): "hdfs_block_size",
         ("hdfs", "retention", "bronze_days"): "bronze_retention_days",
@@ -193,8 +196,14 @@ class Settings(BaseSettings):
     tmdb_simulator_clock: str | None = None
 
     # Lake
+    # Empty: the NameNode's /data (HDFS_NAMENODE). file:///abs/path puts the lake in a local folder instead.
     lake_root: str = ""
-    hdfs_namenode: str = "hdfs://namenode:8020"
+    # The lake's NameNode. The embedded stack runs it on this URI's port (the Docker stack: hdfs://namenode:8020).
+    hdfs_namenode: str = "hdfs://127.0.0.1:8020"
+    hdfs_namenode_http_port: int = Field(9870, ge=1, le=65535)
+    # The embedded stack's DataNodes: DataNode N listens on BASE+10*(N-1) (data), +1 (web), +2 (IPC).
+    hdfs_datanodes: int = Field(3, ge=1, le=9)
+    hdfs_datanode_base_port: int = Field(9866, ge=1, le=65400)
     hdfs_replication: int = Field(3, ge=1, le=10)
     hdfs_block_size: str = "128m"
     bronze_retention_days: int = Field(90, ge=1)
@@ -231,6 +240,10 @@ class Settings(BaseSettings):
     mongodb_database: str = Field("moviedb", min_length=1)
     mongodb_port: int = Field(27017, ge=1, le=65535)
     mongo_export_batch_size: int = Field(1000, ge=1, le=100000)
+    # Mongo Express, the web UI of the serving database (basic auth; the seed's admin/admin is local-only)
+    mongo_express_port: int = Field(8082, ge=1, le=65535)
+    mongo_express_username: str = "admin"
+    mongo_express_password: SecretStr = SecretStr("admin")
 
     # Gold views
     gold_top_cast: int = Field(5, ge=2, le=50)
@@ -249,6 +262,15 @@ class Settings(BaseSettings):
     tmdb_pool: str = "tmdb_api"
     tmdb_pool_slots: int = Field(1, ge=1)
 
+    # PostgreSQL (Airflow metadata, embedded stack)
+    # The role, password and database are the Docker stack's POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB.
+    postgres_port: int = Field(5432, ge=1, le=65535)
+    postgres_user: str = Field("airflow", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    postgres_password: SecretStr = SecretStr("airflow")
+    postgres_db: str = Field("airflow", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    # Folder of initdb and postgres; unset: pg_config --bindir, Debian's /usr/lib/postgresql/<version>/bin, PATH.
+    postgres_bin_dir: Path | None = None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -266,6 +288,18 @@ class Settings(BaseSettings):
     def _empty_secret_is_unset(cls, value: object) -> object:
         # `TMDB_API_KEY=` as copied from .env.example means "no key": use the simulator.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("postgres_bin_dir", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("postgres_password")
+    @classmethod
+    def _password_is_set(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("must not be empty")
+        return value
 
     @field_validator("spark_master_url")
     @classmethod
@@ -295,6 +329,13 @@ class Settings(BaseSettings):
             raise ValueError("expected a file:// or hdfs:// URI")
         return value.rstrip("/")
 
+    @field_validator("hdfs_namenode")
+    @classmethod
+    def _namenode_is_host_and_port(cls, value: str) -> str:
+        if not re.match(r"^hdfs://[A-Za-z0-9_.\-]+:[0-9]{1,5}$", value.rstrip("/")):
+            raise ValueError("expected hdfs://HOST:PORT")
+        return value.rstrip("/")
+
     @field_validator("mongodb_connection_string")
     @classmethod
     def _mongo_uri_scheme(cls, value: SecretStr) -> SecretStr:
@@ -305,7 +346,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _default_lake_root(self) -> Settings:
         if not self.lake_root:
-            self.lake_root = (self.data_dir / "lake").resolve().as_uri()
+            self.lake_root = f"{self.hdfs_namenode}/data"
         return self
 
     @property
@@ -329,7 +370,14 @@ class Settings(BaseSettings):
 
 
 _SECRET_FIELDS = frozenset(
-    {"tmdb_api_key", "tmdb_read_access_token", "mongodb_connection_string", "airflow_admin_password"}
+    {
+        "tmdb_api_key",
+        "tmdb_read_access_token",
+        "mongodb_connection_string",
+        "airflow_admin_password",
+        "mongo_express_password",
+        "postgres_password",
+    }
 )
 
 

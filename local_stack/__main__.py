@@ -1,4 +1,4 @@
-"""Command line of the embedded stack: ``python -m local_stack {up,down,down-v,ps,health,ui,logs,airflow}``."""
+"""Command line of the embedded stack: ``python -m local_stack {up,down,down-v,ps,health,ui,logs,airflow,hdfs}``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from config.settings import SettingsError, get_settings
-from local_stack import processes
+from local_stack import hdfs, processes
 from local_stack.airflow_api import AirflowAPI, AirflowAPIError
 from local_stack.processes import ServiceError
 from local_stack.services import airflow_env
@@ -21,7 +21,8 @@ from master_dataset.partitioning import LogicalHour
 LOG_GROUPS = {
     "airflow": ("airflow-",),
     "spark": ("spark-",),
-    "mongo": ("mongo", "nx-27017"),
+    "hdfs": ("hdfs-",),
+    "mongo": ("mongo", "nx-27017", "mongo-express"),
     "simulator": ("tmdb-simulator",),
 }
 
@@ -81,6 +82,9 @@ def health(stack: EmbeddedStack, _: list[str]) -> int:
             detail = "healthy"
             if service.name == "spark-master":
                 detail += f" ({stack.spark_workers()} alive worker(s))"
+            elif service.name == "hdfs-namenode":
+                live = len(hdfs.live_datanodes(stack.hdfs))
+                detail += f" (out of safe mode, {live} of {len(stack.hdfs.datanodes)} DataNodes live)"
         else:
             failures += 1
             detail = "UNHEALTHY (running)" if pid else "DOWN"
@@ -89,8 +93,10 @@ def health(stack: EmbeddedStack, _: list[str]) -> int:
 
 
 def ui(stack: EmbeddedStack, _: list[str]) -> int:
-    for name, url, login in stack.urls():
-        print(f"{name:20} {url:45} {login}")
+    rows = stack.urls()
+    width = max(len(name) for name, _, _ in rows)
+    for name, url, login in rows:
+        print(f"{name:{width}} {url:45} {login}")
     return 0
 
 
@@ -183,6 +189,15 @@ def backfill(stack: EmbeddedStack, args: list[str]) -> int:
     return 1 if failed else 0
 
 
+def hdfs_shell(stack: EmbeddedStack, args: list[str]) -> int:
+    """``hdfs dfs ARGS`` (Hadoop's FsShell) against the embedded stack's NameNode; ``dfs`` itself may be omitted."""
+    if args[:1] == ["dfs"]:
+        args = args[1:]
+    argv = hdfs.fs_shell_argv(stack.hdfs, *args)
+    os.execvp(argv[0], argv)  # noqa: S606 - hands the terminal to Hadoop's shell
+    return 0
+
+
 def airflow(stack: EmbeddedStack, args: list[str]) -> int:
     """Runs the airflow CLI against the embedded stack's metadata and configuration."""
     env = {**os.environ, **airflow_env(stack.settings)}
@@ -211,6 +226,7 @@ COMMANDS = {
     "ui": ui,
     "logs": logs,
     "airflow": airflow,
+    "hdfs": hdfs_shell,
 }
 
 if __name__ == "__main__":

@@ -17,10 +17,6 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-# Airflow answers 503 while it cannot take a request for now: on SQLite a backfill's creation refuses to wait
-# for a lock, which the scheduler and dag-processor hold often in the first seconds after `make up`. Nothing was
-# done, so the request is sent again, with backoff, for up to this long.
-UNAVAILABLE_RETRY_SECONDS = 60.0
 FINISHED = {"success", "failed"}
 TASK_DONE = {"success", "failed", "skipped", "upstream_failed", "removed"}
 
@@ -61,14 +57,7 @@ class AirflowAPI:
         return self._client
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        deadline = time.monotonic() + UNAVAILABLE_RETRY_SECONDS
-        delay = 1.0
         response = self._http().request(method, path, **kwargs)
-        while response.status_code == 503 and time.monotonic() + delay < deadline:
-            log.warning("%s %s: HTTP 503 %s; sending it again in %.0f s", method, path, response.text[:200], delay)
-            time.sleep(delay)
-            delay = min(2 * delay, 10.0)
-            response = self._http().request(method, path, **kwargs)
         if response.status_code >= 400:
             raise AirflowAPIError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
         return response.json() if response.content else None

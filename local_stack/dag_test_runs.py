@@ -6,10 +6,10 @@ What `make demo` runs, in Airflow's environment (see ``local_stack.services.airf
 does the same for one hour per process, and each process pays Airflow's imports and a parse of the DAG folder
 (about ten seconds on a small machine) before its first task. Here they are paid once, and with ``--go-fd`` while
 the stack starts: the process parses the DAG folder, migrates the metadata database (``--migrate``: what
-`airflow db migrate` does, without importing Airflow in one more process), writes the DAGs to it, and builds the
-in-process execution API that ``dag.test()`` runs tasks through (its first request included); then it waits for a
-line on that file descriptor before the first hour. Each run is recorded in Airflow's metadata database like any
-other, so the UI shows it.
+`airflow db migrate` does, without importing Airflow in one more process; the stack's PostgreSQL answers before
+the process starts), and builds the in-process execution API that ``dag.test()`` runs tasks through (its first
+request included); then it waits for a line on that file descriptor before the first hour. Each run is recorded
+in Airflow's metadata database like any other, so the UI shows it.
 
 Before each hour the simulator's clock is set to that hour. For each hour a JSON line goes to ``--progress-fd``
 when it starts (``{"started": batch_run_id}``) and when it ends (``{"batch_run_id", "state", "seconds"}``); the
@@ -28,10 +28,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airflow.api_fastapi.execution_api.app import InProcessExecutionAPI
-    from airflow.models.dagrun import DagRun
-    from airflow.sdk import DAG
-
-    from master_dataset.partitioning import LogicalHour
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from airflow.utils.db import upgradedb
 
         upgradedb()
-    _write_dags_to_database()
     _warm_execution_api(in_process_api_server())
     if args.go_fd is not None:
         with os.fdopen(args.go_fd) as go:
@@ -74,56 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 set_clock(args.simulator, hour.start)
             progress.write(json.dumps({"started": hour.batch_run_id}) + "\n")
             started = time.monotonic()
-            run = _test_run(dag, hour)
+            run = dag.test(logical_date=hour.start, run_conf={"logical_hour": hour.iso})
             state = str(getattr(run.state, "value", run.state))
             seconds = round(time.monotonic() - started, 1)
             progress.write(json.dumps({"batch_run_id": hour.batch_run_id, "state": state, "seconds": seconds}) + "\n")
             if state != "success":
                 return 1
     return 0
-
-
-def _test_run(dag: DAG, hour: LogicalHour, attempts: int = 3) -> DagRun:
-    """``dag.test()`` for one hour. It first writes the DAG folder's DAGs to the metadata database again, while
-    Airflow's DAG processor may be writing the same rows; SQLite can refuse one of the two writers (a lock, or
-    the unique constraint when the rows are new). The run is started again: it has not begun, and re-running an
-    hour changes nothing anyway."""
-    from airflow import settings
-    from sqlalchemy.exc import IntegrityError, OperationalError, PendingRollbackError
-
-    attempt = 1
-    while True:
-        try:
-            return dag.test(logical_date=hour.start, run_conf={"logical_hour": hour.iso})
-        except (IntegrityError, OperationalError, PendingRollbackError) as error:
-            if attempt == attempts:
-                raise
-            print(
-                f"{hour.batch_run_id}: the metadata database refused a write ({type(error).__name__}), "
-                "probably the DAG processor's at the same moment; starting the run again",
-                flush=True,
-            )
-            settings.Session.remove()
-            time.sleep(attempt)
-            attempt += 1
-
-
-def _write_dags_to_database() -> None:
-    """What ``dag.test()`` does first: the DAG folder's DAGs written to the metadata database (an insert on a new
-    database, an update after). Done once before the hours, and before the Airflow services start (the demo
-    starts them after the runs), so that their DAG processor never inserts the same rows at the same moment."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
-    from airflow.utils.session import create_session
-
-    manager = DagBundlesManager()
-    with create_session() as session:
-        manager.sync_bundles_to_db(session=session)
-    for bundle in manager.get_all_dag_bundles():
-        if not bundle.is_initialized:
-            bundle.initialize()
-        dagbag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
-        sync_bag_to_db(dagbag, bundle.name, bundle.version)
 
 
 def _warm_execution_api(api: InProcessExecutionAPI) -> None:

@@ -65,8 +65,8 @@ def run_hours(
     """Runs the pipeline for each hour with `dag.test()` in one Airflow process (local_stack.dag_test_runs),
     printing each hour as it starts and yielding it when it ends; the runs' logs go to ``log_file``.
 
-    The process starts first: it parses the DAGs, migrates the metadata database and writes the DAGs to it while
-    ``start_stack`` starts the services; once ``start_stack`` has returned, it runs the hours."""
+    The process starts first: it parses the DAGs and migrates the metadata database (which must answer already)
+    while ``start_stack`` starts the services; once ``start_stack`` has returned, it runs the hours."""
     progress_read, progress_write = os.pipe()
     go_read, go_write = os.pipe()
     command = [
@@ -127,12 +127,16 @@ def main(runs: int = 2) -> int:
     hours = demo_hours(datetime.now(UTC), runs, settings.batch_interval_hours)
 
     def start_stack() -> None:
-        print("demo: starting the embedded stack (make up)", flush=True)
         # dag.test() runs the tasks itself: the Airflow services start after the runs (below). The runs' process
         # migrates the Airflow database: it imports Airflow anyway.
         stack.up(with_airflow=False, migrate=False)
         print(f"demo: running {settings.pipeline_dag_id} for {', '.join(h.batch_run_id for h in hours)}", flush=True)
 
+    print("demo: starting the embedded stack (make up)", flush=True)
+    # The runs' process migrates the Airflow database as soon as it has parsed the DAGs: its PostgreSQL answers,
+    # with Airflow's role and database, before that process starts.
+    stack.start_postgres()
+    stack.wait_for_postgres()
     log_file = stack.run_dir / "demo-runs.log"
     for result in run_hours(settings, hours, log_file, start_stack):
         if result.state != "success":
@@ -142,8 +146,7 @@ def main(runs: int = 2) -> int:
         print(f"demo: {result.batch_run_id} success in {result.seconds:.0f} s (log: {log_file})")
     # The Airflow services are for what comes after the demo (the UI, make trigger-dag). Booting them while the
     # runs went on took CPU from the runs' tasks, about ten seconds of each hour on two cores; now they boot
-    # while the summary prints. The runs wrote the DAGs to the database long before: Airflow's DAG processor
-    # never inserts the same rows at the same moment.
+    # while the summary prints.
     stack.start_airflow()
     from batch_views.serving import MongoTarget, mongosh_argv
     from local_stack.summary import print_summary

@@ -39,6 +39,8 @@ class Service:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     start_timeout: float = 60.0
+    # What asks its processes to end (KILL follows after the grace period).
+    stop_signal: signal.Signals = signal.SIGTERM
 
     @property
     def pid_file(self) -> Path:
@@ -166,7 +168,8 @@ def wait_healthy(service: Service, deadline: float | None = None) -> None:
 
 
 def stop(service: Service, grace: float = 20.0) -> bool:
-    """Stops every process of ``service``: TERM, then KILL after ``grace`` seconds. True if it was running.
+    """Stops every process of ``service``: its ``stop_signal`` (TERM unless it says otherwise), then KILL after
+    ``grace`` seconds. True if it was running.
 
     A service starts as the leader of a session of its own, so its processes are that session's, in its
     process group or in groups they made (Airflow puts each task in one, and a task's spark-submit and job run
@@ -179,7 +182,7 @@ def stop(service: Service, grace: float = 20.0) -> bool:
     groups = {pgid, *session_groups(pgid)}
     was_running = any(group_alive(group) for group in groups)
     if was_running:
-        stop_groups(groups, grace)
+        stop_groups(groups, grace, service.stop_signal)
         log.info("%s stopped (process groups %s)", service.name, ", ".join(map(str, sorted(groups))))
     service.pid_file.unlink(missing_ok=True)
     return was_running
@@ -202,10 +205,10 @@ def session_groups(sid: int) -> set[int]:
     return groups
 
 
-def stop_groups(groups: set[int], grace: float = 20.0) -> None:
+def stop_groups(groups: set[int], grace: float = 20.0, first: signal.Signals = signal.SIGTERM) -> None:
     for group in groups:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGTERM)
+            os.killpg(group, first)
     limit = time.monotonic() + grace
     while time.monotonic() < limit and any(group_alive(group) for group in groups):
         time.sleep(0.2)

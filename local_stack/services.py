@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings
+from local_stack import postgres
 from local_stack.processes import Service, http_ok, port_in_use
 
 VENV_BIN = Path(sys.executable).parent
@@ -227,7 +228,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{settings.airflow_admin_username}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{HOST}:{port}/execution/",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres.sqlalchemy_url(settings),
         "AIRFLOW__API__HOST": HOST,
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://{HOST}:{port}",
@@ -242,7 +243,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
 
 
 def airflow_services(run_dir: Path, settings: Settings) -> list[Service]:
-    """Airflow 3 as local processes: api-server, scheduler, dag-processor, triggerer (SQLite metadata)."""
+    """Airflow 3 as local processes: api-server, scheduler, dag-processor, triggerer (metadata in the stack's
+    PostgreSQL, local_stack.postgres)."""
     env = airflow_env(settings)
     airflow = str(VENV_BIN / "airflow")
     port = settings.airflow_api_port

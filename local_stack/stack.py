@@ -1,5 +1,6 @@
-"""The embedded stack: Airflow 3, a Spark standalone master and worker with a Spark Connect server on them,
-nx-27017 and the TMDB simulator as local processes on 127.0.0.1, with their state under ``data/``.
+"""The embedded stack: HDFS (a NameNode and three DataNodes), Airflow 3 on PostgreSQL, a Spark standalone master and
+worker with a Spark Connect server on them, nx-27017 and the TMDB simulator as local processes on 127.0.0.1, with
+their state under ``data/``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings
-from local_stack import processes
+from local_stack import hdfs, postgres, processes
+from local_stack.hdfs import HdfsCluster, hdfs_services
+from local_stack.mongo_express import mongo_express_service
 from local_stack.processes import Service, ServiceError
 from local_stack.services import (
     HOST,
@@ -43,7 +46,10 @@ class EmbeddedStack:
     def services(self) -> list[Service]:
         s = self.settings
         found = [
+            postgres.postgres_service(self.run_dir, s),
+            *hdfs_services(self.run_dir, self.hdfs),
             mongo_service(self.run_dir, s.data_dir / "mongo", s.mongodb_port),
+            mongo_express_service(self.run_dir, s),
             *spark_services(
                 self.run_dir,
                 s.data_dir / "spark",
@@ -59,6 +65,10 @@ class EmbeddedStack:
             found.append(simulator_service(self.run_dir, s))
         found.extend(airflow_services(self.run_dir, s))
         return found
+
+    @property
+    def hdfs(self) -> HdfsCluster:
+        return HdfsCluster.of(self.settings)
 
     def service(self, name: str) -> Service:
         for service in self.services():
@@ -77,11 +87,20 @@ class EmbeddedStack:
         started_at = time.monotonic()
         services = self.services()
         self._check_ports(services)
+        hdfs.check_installed()
+        # The configuration is written at each start, so a changed setting reaches the daemons.
+        hdfs.write_config(self.hdfs)
+        hdfs.format_once(self.hdfs, self.run_dir / "hdfs-format.log")
         airflow = self._airflow_services(services)
         connect = [svc for svc in services if svc.name == "spark-connect"]
         others = [svc for svc in services if svc not in airflow and svc not in connect]
+        # The Airflow database migration needs PostgreSQL with Airflow's role and database: PostgreSQL starts
+        # first, and the other services start while it boots.
+        self.start_postgres()
         for service in others:
-            processes.start(service)
+            if service.name != "postgres":
+                processes.start(service)
+        self.wait_for_postgres(deadline=started_at + timeout)
         migration = self._start_airflow_db_migration() if migrate else None
         try:
             # The Spark Connect server registers with the master as it starts: the master must answer first.
@@ -96,6 +115,16 @@ class EmbeddedStack:
         self._wait_healthy([*others, *connect], started_at, timeout)
         if with_airflow:
             self.wait_for_airflow(timeout, started_at)
+
+    def start_postgres(self) -> None:
+        """Starts PostgreSQL, Airflow's metadata database, unless it runs; the first start initialises its cluster."""
+        postgres.init_cluster(self.settings, self.run_dir / "postgres-initdb.log")
+        processes.start(self.service("postgres"))
+
+    def wait_for_postgres(self, deadline: float | None = None) -> None:
+        """Waits until PostgreSQL answers, then makes sure Airflow's role and database exist: what the Airflow
+        database migration needs."""
+        postgres.wait_ready(self.service("postgres"), self.settings, deadline)
 
     @staticmethod
     def _airflow_services(services: list[Service]) -> list[Service]:
@@ -185,10 +214,14 @@ class EmbeddedStack:
         s = self.settings
         rows = [
             ("Airflow UI", f"http://localhost:{s.airflow_api_port}", self._airflow_login()),
+            ("PostgreSQL (Airflow metadata)", postgres.display_url(s), "password: POSTGRES_PASSWORD of .env"),
+            ("HDFS NameNode UI", f"http://localhost:{s.hdfs_namenode_http_port}", "-"),
+            ("HDFS NameNode", self.hdfs.uri, "no authentication (make hdfs-ls)"),
             ("Spark Master UI", f"http://localhost:{s.spark_master_ui_port}", "-"),
             ("Spark Worker UI", f"http://localhost:{SPARK_WORKER_UI_PORT}", "-"),
             ("Spark Connect", f"sc://localhost:{s.spark_connect_port}", "-"),
             ("MongoDB (nx-27017)", f"mongodb://localhost:{s.mongodb_port}/{s.mongodb_database}", "no authentication"),
+            ("Mongo Express", f"http://localhost:{s.mongo_express_port}", self._mongo_express_login()),
             ("Lake", s.lake_root, "-"),
         ]
         if s.uses_simulator:
@@ -200,6 +233,12 @@ class EmbeddedStack:
         if self.settings.airflow_admin_password.get_secret_value() == "admin":
             return f"{user} / admin (the seed's local-only default)"
         return f"{user} / the AIRFLOW_ADMIN_PASSWORD of .env"
+
+    def _mongo_express_login(self) -> str:
+        user = self.settings.mongo_express_username
+        if self.settings.mongo_express_password.get_secret_value() == "admin":
+            return f"{user} / admin (the seed's local-only default)"
+        return f"{user} / the MONGO_EXPRESS_PASSWORD of .env"
 
     def spark_workers(self) -> int:
         return alive_workers(self.settings.spark_master_ui_port)

@@ -453,7 +453,7 @@ def run_scheduled(settings: Settings, hours: list[LogicalHour]) -> list[dict[str
     from bench.measure import MIB, PeakSampler, tree_memory
     from local_stack import processes
     from local_stack.services import spark_connect_service
-    from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS, LAKE_FS_JAR
+    from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS
 
     settings = settings.model_copy(update={"spark_connect_port": free_port()})
     server = spark_connect_service(Path(tempfile.mkdtemp(prefix="bench-connect-")), settings, "local[2]", 2)
@@ -469,8 +469,6 @@ def run_scheduled(settings: Settings, hours: list[LogicalHour]) -> list[dict[str
                 str(bin_dir / "spark-submit"),
                 "--remote",
                 f"sc://127.0.0.1:{settings.spark_connect_port}",
-                "--conf",
-                f"spark.driver.extraClassPath={LAKE_FS_JAR}",
                 "--conf",
                 f"spark.driver.extraJavaOptions={CONNECT_CLIENT_JAVA_OPTIONS}",
                 str(PROJECT_ROOT / "spark_jobs" / "silver" / "run.py"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv from requirements.lock and installs mongosh from npm into node_modules/. Idempotent: a second
-# run with unchanged lock files only re-checks the prerequisites.
+# Creates .venv from requirements.lock, installs mongosh from npm into node_modules/ and Mongo Express into
+# local_stack/mongo_express/ (scripts/setup_mongo_express.sh). Idempotent: a second run with unchanged lock files
+# only re-checks the prerequisites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,27 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   fi
 fi
 
+# PostgreSQL's server programs (initdb, postgres) for the embedded stack's Airflow metadata database: the stack runs
+# a private cluster of its own under data/postgres (local_stack/postgres.py), never the system's service.
+postgres_server_found() {
+  if [ -n "${POSTGRES_BIN_DIR:-}" ]; then [ -x "$POSTGRES_BIN_DIR/initdb" ]; return; fi
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return 0
+  command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ] && return 0
+  command -v initdb >/dev/null 2>&1
+}
+if ! postgres_server_found; then
+  if [ -z "${POSTGRES_BIN_DIR:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's postgresql-15 for the embedded stack's Airflow metadata database"
+    # No system cluster: it would take port 5432 from the stack's own.
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/tmdb-batch-layer.conf
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null) \
+      || fail "could not install postgresql-15 with apt-get; install it (apt-get install postgresql-15) and re-run."
+  else
+    fail "PostgreSQL's server programs (initdb, postgres) are required by the embedded stack's Airflow metadata database${POSTGRES_BIN_DIR:+ (not in POSTGRES_BIN_DIR=$POSTGRES_BIN_DIR)}. Install them: sudo apt-get install postgresql-15 (other systems: the PostgreSQL 13+ server package), or set POSTGRES_BIN_DIR to the folder of initdb and postgres."
+  fi
+fi
+
 stamp=.venv/.installed-from
 wanted="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
@@ -59,6 +81,32 @@ printf 'import sys; sys.path[:] = [p for p in sys.path if not p.startswith("%s/"
 # The project's own modules too, for environments that set PYTHONDONTWRITEBYTECODE (Python would not cache them).
 .venv/bin/python -m compileall -q config master_dataset spark_jobs batch_views ge_expectations dags local_stack >/dev/null
 
+# HDFS server classes for the embedded stack's NameNode and DataNodes, from Maven Central at the Hadoop version
+# pyspark bundles (its hadoop-client-api/-runtime jars are the client side): hadoop-client-minicluster has the
+# server classes, hadoop-hdfs's tests jar the NameNode's web UI. Fetched once; nothing is downloaded at run time.
+spark_jars="$(.venv/bin/python -c 'import pyspark, pathlib; print(pathlib.Path(pyspark.__file__).parent / "jars")')"
+hadoop_version=$(find "$spark_jars" -name 'hadoop-client-api-*.jar' -printf '%f\n' | sed 's/hadoop-client-api-\(.*\)\.jar/\1/')
+[ -n "$hadoop_version" ] || fail "pyspark's hadoop-client-api jar was not found under $spark_jars"
+hadoop_lib=local_stack/hadoop/lib
+if [ ! -f "$hadoop_lib/hadoop-client-minicluster-$hadoop_version.jar" ] \
+    || [ ! -f "$hadoop_lib/hadoop-hdfs-$hadoop_version-tests.jar" ]; then
+  if ! command -v mvn >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing Debian's Maven to fetch the HDFS server jars"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends maven >/dev/null) \
+        || fail "could not install Maven with apt-get; install it (apt-get install maven) and re-run."
+    else
+      fail "Maven is required to fetch the HDFS server jars (mvn not found). Install it: sudo apt-get install maven."
+    fi
+  fi
+  echo "setup: fetching Hadoop $hadoop_version's HDFS server jars from Maven Central into $hadoop_lib"
+  mkdir -p "$hadoop_lib"
+  for artifact in "hadoop-client-minicluster:$hadoop_version" "hadoop-hdfs:$hadoop_version:jar:tests"; do
+    mvn -q -B dependency:copy "-Dartifact=org.apache.hadoop:$artifact" "-DoutputDirectory=$hadoop_lib" \
+      || fail "could not fetch org.apache.hadoop:$artifact from Maven Central (see the Maven output above)"
+  done
+fi
+
 node_stamp=node_modules/.installed-from
 node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
 npm_pid=
@@ -75,6 +123,7 @@ if [ -n "$npm_pid" ]; then
   wait "$npm_pid" || fail "npm ci failed: mongosh is not installed (see the npm output above)"
   echo "$node_wanted" > "$node_stamp"
 fi
+bash scripts/setup_mongo_express.sh
 # Make compares the stamp's time with its inputs' (the jar's sources among them).
 touch "$stamp"
 echo "setup: ready (.venv with $(.venv/bin/python -V), Java $java_major, Node $(node --version), mongosh $(node_modules/.bin/mongosh --version))"

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from config.settings import Settings, get_settings
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import BRONZE_DATASETS, GOLD_VIEWS, LakeFS, LakePaths
+from spark_jobs.utils.lake import BRONZE_DATASETS, GOLD_VIEWS, LakeFS, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _outermost_timed_folder(path: str, values: dict[str, str]) -> str:
 
 def apply_retention(lake: LakeFS, settings: Settings, hour: LogicalHour, dry_run: bool) -> dict[str, object]:
     """Deletes (or, in a dry run, lists) every expired partition; returns counts per area and the paths."""
-    expired = find_expired(lake, settings, LakePaths(settings.lake_root), hour.start)
+    expired = find_expired(lake, settings, open_lake(settings.lake_root), hour.start)
     for item in expired:
         if dry_run:
             log.info("would delete %s (%s, %s)", item.path, item.area, item.partition_time.isoformat())

@@ -316,6 +316,17 @@ def test_an_unreachable_server_fails_after_bounded_retries_naming_the_host_only(
     assert "s3cret" not in repr(target)
 
 
+def test_credentials_against_the_embedded_server_fail_naming_the_setting(mongo_server: str) -> None:
+    """nx-27017 has no authentication; the Docker stack's connection string (with a user) is refused clearly."""
+    host = mongo_server.split("://", 1)[1].split("/", 1)[0]
+    target = serving.MongoTarget(uri=f"mongodb://root:s3cret-pw@{host}/moviedb?authSource=admin", database="moviedb")
+    with pytest.raises(serving.ServingError) as failure:
+        serving.connect(target)
+    message = str(failure.value)
+    assert "has no authentication" in message and "MONGODB_CONNECTION_STRING" in message
+    assert "s3cret-pw" not in message and failure.value.__suppress_context__
+
+
 def test_redact_hides_raw_and_percent_encoded_credentials() -> None:
     uri = "mongodb://admin:p%40ss@mongo:27017/moviedb"
     assert serving.redact("auth as admin:p%40ss / p@ss failed", uri) == "auth as *** / *** failed"

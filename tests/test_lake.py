@@ -73,21 +73,3 @@ def test_small_text_files_round_trip(spark, lake_root: str) -> None:
     assert [child.name for child in lake.list(LakePaths(lake_root).metadata("ingestion_runs"))] == [
         "batch_run_id=batch_2025_10_17_14"
     ]
-
-
-def test_local_lake_writes_through_the_projects_file_system(spark, lake_root: str) -> None:
-    """make setup builds NioLocalFileSystem (spark_jobs/jvm); Spark's writes keep Hadoop's permissions with it."""
-    from pyspark.sql import functions as F
-
-    hadoop_path = spark._jvm.org.apache.hadoop.fs.Path(lake_root)
-    lake_fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    assert lake_fs.getClass().getName() == "batchlayer.lake.NioLocalFileSystem"
-
-    numbers = spark.range(4).coalesce(1).withColumn("part", F.col("id") % 2)
-    numbers.write.partitionBy("part").parquet(f"{lake_root}/numbers")
-    written = Path(lake_root.removeprefix("file://")) / "numbers"
-    data_files = list(written.glob("part=*/*.parquet"))
-    assert len(data_files) == 2
-    assert {stat.S_IMODE(p.stat().st_mode) for p in written.glob("part=*")} == {0o755}
-    assert {stat.S_IMODE(p.stat().st_mode) for p in data_files} == {0o644}
-    assert sorted(row.id for row in spark.read.parquet(f"{lake_root}/numbers").collect()) == [0, 1, 2, 3]

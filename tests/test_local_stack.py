@@ -30,7 +30,8 @@ def spark_submit(*args: str) -> None:
         text=True,
         timeout=300,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        # spark-submit finds Spark through PYSPARK_PYTHON (else the python3 on PATH, which may lack pyspark).
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYSPARK_PYTHON": sys.executable},
     )
     assert submitted.returncode == 0, submitted.stderr[-3000:]
 
@@ -168,33 +169,6 @@ def test_backfill_bounds_cover_whole_days_or_exact_instants(text: str, end_of_da
     assert backfill_bound(text, end_of_day=end_of_day).isoformat() == expected
 
 
-def test_the_airflow_client_sends_a_request_again_while_airflow_answers_503(monkeypatch) -> None:
-    """Right after `make up`, Airflow on SQLite refuses a backfill's creation with 503 while its database is
-    locked; the request goes again until it is taken (and a lasting 503 still fails, with Airflow's answer)."""
-    import httpx
-
-    from local_stack import airflow_api
-
-    answers = [503, 503, 200]
-    sent = []
-
-    def airflow(request: httpx.Request) -> httpx.Response:
-        sent.append(request.url.path)
-        status = answers.pop(0) if answers else 503
-        body = {"detail": "Database is locked."} if status == 503 else {"id": 1}
-        return httpx.Response(status, json=body)
-
-    monkeypatch.setattr(airflow_api.time, "sleep", lambda seconds: None)
-    api = airflow_api.AirflowAPI("http://airflow", "admin", "admin")
-    api._client = httpx.Client(base_url="http://airflow/api/v2", transport=httpx.MockTransport(airflow))
-    assert api.request("POST", "/backfills", json={}) == {"id": 1}
-    assert sent == ["/api/v2/backfills"] * 3
-
-    monkeypatch.setattr(airflow_api, "UNAVAILABLE_RETRY_SECONDS", 0.0)
-    with pytest.raises(airflow_api.AirflowAPIError, match=r"HTTP 503 .*Database is locked"):
-        api.request("POST", "/backfills", json={})
-
-
 def test_waiting_on_runs_stops_with_a_message_when_the_scheduler_is_not_running(tmp_path: Path) -> None:
     """A backfill (or a triggered run) whose scheduler died would wait for ever: the wait names the scheduler
     and its log instead."""
@@ -214,36 +188,6 @@ def test_waiting_on_runs_stops_with_a_message_when_the_scheduler_is_not_running(
     backfill = {"id": 1, "from_date": "2025-11-09T08:00:00+00:00", "to_date": "2025-11-09T12:00:00+00:00"}
     with pytest.raises(processes.ServiceError, match=r"scheduler is not running .*airflow-scheduler\.log"):
         api.wait_backfill("tmdb_batch_pipeline", backfill, print, poll=0, check=scheduler_running(stack))
-
-
-def test_a_demo_hour_starts_again_when_its_dag_sync_meets_the_dag_processors(monkeypatch, capsys) -> None:
-    """dag.test() writes the DAGs to the metadata database first; right after the stack starts, the DAG processor
-    may insert the same rows at the same moment. The hour starts again, a bounded number of times."""
-    from sqlalchemy.exc import IntegrityError
-
-    from local_stack import dag_test_runs
-    from master_dataset.partitioning import LogicalHour
-
-    class CollidingDag:
-        def __init__(self, collisions: int) -> None:
-            self.collisions = collisions
-            self.calls: list[dict] = []
-
-        def test(self, **kwargs: object) -> str:
-            self.calls.append(kwargs)
-            if len(self.calls) <= self.collisions:
-                raise IntegrityError("INSERT INTO dag", {}, Exception("UNIQUE constraint failed: dag.dag_id"))
-            return "run"
-
-    monkeypatch.setattr(dag_test_runs.time, "sleep", lambda seconds: None)
-    hour = LogicalHour.parse("2025-11-09T08:00:00+00:00")
-    dag = CollidingDag(collisions=1)
-    assert dag_test_runs._test_run(dag, hour) == "run"
-    assert dag.calls == [{"logical_date": hour.start, "run_conf": {"logical_hour": hour.iso}}] * 2
-    assert "batch_2025_11_09_08: the metadata database refused a write (IntegrityError)" in capsys.readouterr().out
-
-    with pytest.raises(IntegrityError):
-        dag_test_runs._test_run(CollidingDag(collisions=3), hour)
 
 
 @pytest.mark.parametrize("java_options", ["-XX:TieredStopAtLevel=1", ""])

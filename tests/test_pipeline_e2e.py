@@ -1,5 +1,6 @@
 """End to end: `tmdb_batch_pipeline` run with `dag.test()` for two logical hours against the TMDB simulator,
-local Spark and nx-27017; then the first hour again, and an hour whose Silver expectations fail.
+local Spark, a real HDFS (a NameNode and three DataNodes) and nx-27017, with Airflow's metadata in a private PostgreSQL cluster as on the embedded stack; then the
+first hour again, and an hour whose Silver expectations fail.
 
 Airflow runs every task of the DAG as it is declared (sensors, Python tasks, SparkSubmitOperator with its
 templated arguments). Only the `spark-submit` process is replaced: the hook runs the submitted application's
@@ -40,8 +41,9 @@ def run_application_in_process(hook: Any, application: str = "", **_: Any) -> No
 
 
 @pytest.fixture(scope="module")
-def pipeline(spark, mongo_server, tmp_path_factory):
+def pipeline(spark, mongo_server, airflow_db, hdfs_cluster):
     """The pipeline DAG with the jobs pointed at a temporary lake, nx-27017 and the simulator."""
+    from airflow import settings as airflow_settings
     from airflow.dag_processing.dagbag import DagBag
     from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
     from airflow.utils import db
@@ -51,7 +53,7 @@ def pipeline(spark, mongo_server, tmp_path_factory):
 
     database = "moviedb_e2e"
     settings_env = {
-        "LAKE_ROOT": tmp_path_factory.mktemp("e2e-lake").as_uri(),
+        "LAKE_ROOT": f"{hdfs_cluster.uri}/e2e",
         "MONGODB_CONNECTION_STRING": mongo_server.rsplit("/", 1)[0] + f"/{database}",
         "MONGODB_DATABASE": database,
         "TMDB_PAGES": "1",
@@ -72,6 +74,8 @@ def pipeline(spark, mongo_server, tmp_path_factory):
         patch.setattr(SparkSession, "stop", lambda self: None)
         sys.path.insert(0, str(_PROJECT / "dags"))
         get_settings.cache_clear()
+        # The runs are recorded where the stack records them: in PostgreSQL (conftest's airflow_db).
+        assert airflow_settings.engine.url.get_backend_name() == "postgresql"
         db.resetdb()
         dag = DagBag(dag_folder=str(_PROJECT / "dags")).get_dag(PIPELINE)
         try:
@@ -100,15 +104,23 @@ def served(pipeline) -> list[dict[str, Any]]:
         return list(client[env["MONGODB_DATABASE"]].batch_views.find().sort("_id", 1))
 
 
-def lake_files(pipeline) -> dict[str, list[bytes]]:
-    """The bytes of every Silver and Gold data file, by folder (Spark names files at random; Parquet written
-    from identical rows is identical)."""
+def lake_files(spark, pipeline) -> dict[str, list[str]]:
+    """The HDFS checksum of every Silver and Gold data file, by folder (Spark names files at random; Parquet
+    written from identical rows is identical)."""
     _, _, env = pipeline
-    root = Path(env["LAKE_ROOT"].removeprefix("file://"))
-    folders: dict[str, list[bytes]] = {}
+    jvm = spark.sparkContext._jvm
+    folders: dict[str, list[str]] = {}
     for layer in ("silver", "gold"):
-        for path in (root / layer).rglob("*.parquet"):
-            folders.setdefault(str(path.parent.relative_to(root)), []).append(path.read_bytes())
+        root = jvm.org.apache.hadoop.fs.Path(f"{env['LAKE_ROOT']}/{layer}")
+        fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        if not fs.exists(root):
+            continue
+        files = fs.listFiles(root, True)
+        while files.hasNext():
+            path = files.next().getPath()
+            if path.getName().endswith(".parquet"):
+                folder = path.getParent().toUri().getPath()
+                folders.setdefault(folder, []).append(str(fs.getFileChecksum(path).toString()))
     return {folder: sorted(files) for folder, files in sorted(folders.items())}
 
 
@@ -153,22 +165,24 @@ def test_two_hours_of_observations_give_seven_day_velocity(pipeline, two_hours) 
     assert any(doc["velocity"] is not None and doc["observations"] == 2 for doc in seven_day)
 
 
-def test_running_the_first_hour_again_changes_nothing(pipeline, two_hours) -> None:
-    documents, files = served(pipeline), lake_files(pipeline)
+def test_running_the_first_hour_again_changes_nothing(spark, pipeline, two_hours) -> None:
+    documents, files = served(pipeline), lake_files(spark, pipeline)
 
     state, tasks = run_hour(pipeline, FIRST_HOUR)
 
     assert state == "success", tasks
     assert served(pipeline) == documents
-    assert lake_files(pipeline) == files
+    assert lake_files(spark, pipeline) == files
 
 
-def test_a_failing_expectation_stops_the_run_before_anything_is_published(pipeline, two_hours, monkeypatch) -> None:
+def test_a_failing_expectation_stops_the_run_before_anything_is_published(
+    spark, pipeline, two_hours, monkeypatch
+) -> None:
     import great_expectations.expectations as gxe
 
     from ge_expectations import batch_layer_suite
 
-    documents, files = served(pipeline), lake_files(pipeline)
+    documents, files = served(pipeline), lake_files(spark, pipeline)
     original = batch_layer_suite.silver_movies_suite
 
     def impossible_suite(columns, min_rows):
@@ -186,4 +200,4 @@ def test_a_failing_expectation_stops_the_run_before_anything_is_published(pipeli
     assert tasks["transform.bronze_to_silver"] == "failed"
     assert tasks["aggregate.export_to_mongodb"] in {"upstream_failed", "None"}
     assert served(pipeline) == documents
-    assert lake_files(pipeline) == files
+    assert lake_files(spark, pipeline) == files

@@ -63,10 +63,16 @@ def test_the_project_yaml_files_give_the_seed_values(clean_env: pytest.MonkeyPat
     )
 
 
+def test_the_lake_follows_the_namenode_unless_lake_root_says_otherwise(clean_env: pytest.MonkeyPatch) -> None:
+    assert load_settings(_env_file=None, hdfs_namenode="hdfs://namenode:8020").lake_root == "hdfs://namenode:8020/data"
+    local = load_settings(_env_file=None, lake_root="file:///srv/lake/")
+    assert local.lake_root == "file:///srv/lake"
+
+
 def test_embedded_stack_defaults_need_no_env_file(clean_env: pytest.MonkeyPatch) -> None:
     settings = load_settings(_env_file=None)
     assert settings.stack == "local"
-    assert settings.lake_root.startswith("file:///") and settings.lake_root.endswith("/data/lake")
+    assert settings.lake_root == "hdfs://127.0.0.1:8020/data"
     assert settings.uses_simulator
     assert settings.tmdb_effective_base_url == f"http://127.0.0.1:{settings.tmdb_simulator_port}/3"
     assert settings.tmdb_api_key is None
@@ -80,6 +86,7 @@ def test_embedded_stack_defaults_need_no_env_file(clean_env: pytest.MonkeyPatch)
         ("BRONZE_RETENTION_DAYS", "-1", "BRONZE_RETENTION_DAYS='-1'"),
         ("TMDB_PAGES", "501", "TMDB_PAGES='501'"),
         ("LAKE_ROOT", "/tmp/lake", "LAKE_ROOT='/tmp/lake'"),
+        ("HDFS_NAMENODE", "namenode", "HDFS_NAMENODE='namenode'"),
     ],
 )
 def test_a_wrong_value_names_the_setting_and_the_value(
@@ -121,5 +128,5 @@ def test_env_example_as_copied_runs_the_embedded_stack(clean_env: pytest.MonkeyP
 
     settings = load_settings(_env_file=PROJECT_ROOT / ".env.example")
     assert settings.uses_simulator
-    assert settings.lake_root.endswith("/data/lake")
+    assert settings.lake_root == "hdfs://127.0.0.1:8020/data"
     assert settings.tmdb_rate_limit == 4.0

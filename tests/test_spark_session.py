@@ -12,8 +12,6 @@ from config.settings import load_settings
 from spark_jobs.utils.spark_session import (
     CONNECT_CLIENT_CDS,
     CONNECT_CLIENT_JAVA_OPTIONS,
-    LAKE_FS_JAR,
-    SPARK_DRIVER_CDS,
     spark_conf,
 )
 
@@ -39,13 +37,6 @@ def test_hdfs_lake_sets_replication_and_hostname_registration() -> None:
     assert "spark.executor.extraClassPath" not in conf
 
 
-def test_local_lake_puts_the_lake_file_system_on_driver_and_executor_classpaths() -> None:
-    settings = load_settings(_env_file=None, lake_root="file:///tmp/lake")
-    conf = spark_conf(settings, "job")
-    assert LAKE_FS_JAR.exists(), "make setup builds the jar"
-    assert conf["spark.driver.extraClassPath"] == conf["spark.executor.extraClassPath"] == str(LAKE_FS_JAR)
-
-
 def test_a_connect_clients_jvm_maps_the_class_archive_setup_built() -> None:
     """-Xshare:on makes the JVM fail rather than start without the archive: the DAG tasks' spark-submit (same
     classpath, same options) starts from it."""
@@ -57,8 +48,6 @@ def test_a_connect_clients_jvm_maps_the_class_archive_setup_built() -> None:
             str(bin_dir / "spark-submit"),
             "--remote",
             "sc://127.0.0.1:1",
-            "--conf",
-            f"spark.driver.extraClassPath={LAKE_FS_JAR}",
             "--conf",
             f"spark.driver.extraJavaOptions={CONNECT_CLIENT_JAVA_OPTIONS} -Xshare:on",
             str(project / "spark_jobs" / "jvm" / "connect_client_classes.py"),
@@ -90,33 +79,6 @@ def test_a_submitted_job_imports_the_installed_pyspark_not_sparks_zip(tmp_path: 
         str(site_packages / "pyspark" / "__init__.py"),
         str(site_packages / "py4j" / "__init__.py"),
     ]
-
-
-def test_a_jobs_driver_jvm_maps_the_class_archive_setup_built(tmp_path: Path) -> None:
-    """A classic session of a file:// lake (a job run by hand, the tests, the Spark Connect server) starts its
-    driver from the archive: -Xshare:on makes the JVM fail rather than start without it."""
-    assert SPARK_DRIVER_CDS.exists(), "make setup builds the archive"
-    settings = load_settings(_env_file=None, lake_root=(tmp_path / "lake").as_uri())
-    java_options = spark_conf(settings, "job")["spark.driver.extraJavaOptions"]
-    assert f"-XX:SharedArchiveFile={SPARK_DRIVER_CDS}" in java_options
-    job = (
-        "import sys\n"
-        "from config.settings import load_settings\n"
-        "from spark_jobs.utils.spark_session import build_spark_session\n"
-        f"settings = load_settings(_env_file=None, lake_root={settings.lake_root!r})\n"
-        "spark = build_spark_session(settings, 'job', master='local[1]', extra_conf={\n"
-        f"    'spark.driver.extraJavaOptions': {java_options + ' -Xshare:on'!r}, 'spark.ui.enabled': 'false'}})\n"
-        "assert spark.range(5).count() == 5\n"
-        "spark.stop()\n"
-    )
-    result = run_python(job)
-    assert result.returncode == 0, result.stderr[-2000:]
-
-
-def test_a_lake_without_the_lake_jar_gets_no_driver_archive() -> None:
-    """The archive was made with the lake jar on the classpath; an hdfs:// job's driver has another classpath."""
-    settings = load_settings(_env_file=None, lake_root="hdfs://namenode:8020/data")
-    assert "SharedArchiveFile" not in spark_conf(settings, "job")["spark.driver.extraJavaOptions"]
 
 
 def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:

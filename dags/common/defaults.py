@@ -10,7 +10,7 @@ from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 from common.callbacks import log_failure_summary
-from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS, LAKE_FS_JAR
+from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_DATE = datetime(2025, 1, 1, tzinfo=UTC)
@@ -82,10 +82,6 @@ def spark_task(task_id: str, application: str, *args: str, **operator_kwargs: ob
             "spark.pyspark.python": sys.executable,
             "spark.pyspark.driver.python": sys.executable,
             "spark.ui.showConsoleProgress": "false",
-            # The driver's classpath is fixed when spark-submit starts it; the job adds the executors' own. A
-            # file:// lake then goes through NioLocalFileSystem (see spark_jobs/jvm). Where the jar is not built
-            # (the Docker images, whose lake is HDFS) the JVM ignores the missing entry.
-            "spark.driver.extraClassPath": str(LAKE_FS_JAR),
         },
         **operator_kwargs,
     )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from batch_views import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def run_gold(
     from spark_jobs.gold import publish
 
     run_id = hour.batch_run_id
-    paths = LakePaths(settings.lake_root)
+    paths = open_lake(settings.lake_root)
     lake = LakeFS(spark)
     metrics = JobMetrics(JOB, run_id, log)
     record_path = f"{paths.metadata('gold_runs', run_id)}/run.json"

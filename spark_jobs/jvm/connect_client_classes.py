@@ -1,6 +1,6 @@
 """Loads the classes a Spark Connect client's JVM uses, so that ``-XX:ArchiveClassesAtExit`` archives them.
 
-    spark-submit --remote sc://127.0.0.1:1 --conf spark.driver.extraClassPath=build/jvm/batch-layer-lakefs.jar \
+    spark-submit --remote sc://127.0.0.1:1 \
         --conf spark.driver.extraJavaOptions=-XX:ArchiveClassesAtExit=build/jvm/connect-client.jsa \
         spark_jobs/jvm/connect_client_classes.py
 

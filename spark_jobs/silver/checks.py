@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) 
     from ge_expectations import batch_layer_suite as suites
     from spark_jobs.silver.run import SILVER_DATASETS
 
-    paths, lake = LakePaths(settings.lake_root), LakeFS(spark)
+    paths, lake = open_lake(settings.lake_root), LakeFS(spark)
     batch_run_id = hour.batch_run_id
     record = silver_run_record(lake, paths, batch_run_id)
     if record.get("status") not in PUBLISHED_STATUSES:

@@ -28,7 +28,7 @@ from master_dataset.partitioning import LogicalHour
 from spark_jobs.silver import movies, observations, parse, publish, reviews, schemas, state
 from spark_jobs.silver.genres import genre_map
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 
 if TYPE_CHECKING:
@@ -349,7 +349,7 @@ def run_silver(
     Raises DataQualityError, after writing the summary and the Data Docs, when a critical expectation failed.
     """
     batch_run_id = hour.batch_run_id
-    paths = LakePaths(settings.lake_root)
+    paths = open_lake(settings.lake_root)
     lake = LakeFS(spark)
     metrics = JobMetrics(JOB, batch_run_id, log)
 

@@ -20,6 +20,7 @@ A Spark Connect client has no JVM of its own session: it uses the JVM of the spa
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -94,6 +95,30 @@ class LakePaths:
     def metadata(self, record: str, batch_run_id: str | None = None) -> str:
         base = f"{self.layer('metadata')}/{record}"
         return f"{base}/batch_run_id={batch_run_id}" if batch_run_id else base
+
+
+class LakeUnavailableError(RuntimeError):
+    """The lake's storage does not answer (an ``hdfs://`` lake whose NameNode is down or elsewhere)."""
+
+
+def open_lake(root: str, timeout: float = 3.0) -> LakePaths:
+    """The paths of the lake at ``root`` once its storage answers.
+
+    Hadoop's client retries a NameNode that does not answer for minutes before it fails with a Java stack trace;
+    a job checks the NameNode's port first and stops at once, naming the address and the setting.
+    """
+    paths = LakePaths(root)
+    parts = urlsplit(paths.root)
+    if parts.scheme == "hdfs":
+        address = (parts.hostname or "", parts.port or 8020)
+        try:
+            socket.create_connection(address, timeout=timeout).close()
+        except OSError as error:
+            raise LakeUnavailableError(
+                f"LAKE_ROOT={paths.root}: the HDFS NameNode at {address[0]}:{address[1]} does not answer ({error}); "
+                "start the stack (make up) or set LAKE_ROOT to a reachable lake"
+            ) from None
+    return paths
 
 
 def _check(name: str, allowed: tuple[str, ...], what: str) -> None:

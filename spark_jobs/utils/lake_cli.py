@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from config.settings import get_settings
-from spark_jobs.utils.lake import LAYERS, LakeFS, LakePaths
+from spark_jobs.utils.lake import LAYERS, LakeFS, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 from spark_jobs.utils.spark_session import build_spark_session
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     spark = build_spark_session(settings, "lake_cli", master="local[1]", extra_conf={"spark.ui.enabled": "false"})
     try:
-        lake, paths = LakeFS(spark), LakePaths(settings.lake_root)
+        lake, paths = LakeFS(spark), open_lake(settings.lake_root)
         if options.command == "create-dirs":
             created = create_dirs(lake, paths)
             print(f"created {len(created)} layer folders under {paths.root}" + "".join(f"\n  {p}" for p in created))

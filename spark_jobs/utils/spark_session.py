@@ -24,18 +24,10 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOG4J_CONFIG = PROJECT_ROOT / "config" / "log4j2.properties"
-# Built by `make setup` from spark_jobs/jvm: on its classpath a JVM writes file:// paths without forking chmod.
-LAKE_FS_JAR = PROJECT_ROOT / "build" / "jvm" / "batch-layer-lakefs.jar"
 # Built by `make setup` too (scripts/build_jvm.sh): the classes a Spark Connect client's JVM loads, mapped from one
 # file at start instead of read from Spark's jars. A JVM whose classpath or JDK differs from the build's, or that
 # finds no archive (the Docker images), starts without it.
 CONNECT_CLIENT_CDS = PROJECT_ROOT / "build" / "jvm" / "connect-client.jsa"
-# The same for a Spark driver's JVM (a job's classic session, the Spark Connect server) and a standalone
-# cluster's executors: the classes of Spark SQL, Parquet, Arrow and Hadoop that a Silver run loads
-# (spark_jobs/jvm/spark_driver_classes.py). Mapped instead of read and verified from the jars, they cut a job's
-# start and its first queries by about ten seconds. It is made with the lake jar on the classpath, so it serves
-# the file:// lakes that have it there.
-SPARK_DRIVER_CDS = PROJECT_ROOT / "build" / "jvm" / "spark-driver.jsa"
 # A Spark Connect client's JVM (spark-submit's own) only runs the job's lake file operations for a few seconds:
 # the quick-start compiler, the serial collector and the class archive start it sooner, with less CPU, which on a
 # small machine is the server's.
@@ -74,13 +66,6 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
     }
-    if settings.lake_root.startswith("file://") and LAKE_FS_JAR.exists():
-        # The jar's core-site.xml maps file:// to NioLocalFileSystem in every JVM of the job, executors included.
-        conf["spark.driver.extraClassPath"] = str(LAKE_FS_JAR)
-        conf["spark.executor.extraClassPath"] = str(LAKE_FS_JAR)
-        if SPARK_DRIVER_CDS.exists():
-            # A standalone worker starts executors with the driver's classpath: the archive maps there too.
-            add_java_options(conf, f"-XX:SharedArchiveFile={SPARK_DRIVER_CDS}")
     if settings.lake_root.startswith("hdfs://"):
         conf["spark.hadoop.dfs.replication"] = str(settings.hdfs_replication)
         conf["spark.hadoop.dfs.blocksize"] = settings.hdfs_block_size
