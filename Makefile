@@ -93,12 +93,8 @@ logs-spark: ## Follow Spark logs
 logs-mongo: ## Follow MongoDB logs
 	@$(ON_STACK) logs mongo
 
-logs-hdfs: ## Follow HDFS logs (Docker stack; the embedded lake is a local folder)
-ifeq ($(STACK),docker)
-	@$(DOCKER) logs hdfs
-else
-	@echo "The embedded stack has no HDFS: its lake is a folder ($$($(PY) -c 'from config import get_settings; print(get_settings().lake_root)')). Use make hdfs-ls."
-endif
+logs-hdfs: ## Follow HDFS logs (NameNode and DataNodes)
+	@$(ON_STACK) logs hdfs
 
 .PHONY: build clean airflow-shell spark-master-shell
 build: ## Build the Docker images (Docker stack only)
@@ -132,13 +128,9 @@ else
 endif
 
 # ---------------------------------------------------------------- lake
-.PHONY: hdfs-ls hdfs-create-dirs
-hdfs-ls: $(SETUP_STAMP) ## List the lake's layers, datasets and newest partitions
-ifeq ($(STACK),docker)
-	@$(DOCKER) hdfs-ls
-else
-	@$(PY) -m spark_jobs.utils.lake_cli ls
-endif
+.PHONY: hdfs-ls hdfs-create-dirs hdfs-shell
+hdfs-ls: $(SETUP_STAMP) ## List the lake's folders down to its partitions (hdfs dfs -ls -R)
+	@$(ON_STACK) hdfs-ls
 
 .PHONY: quality-docs
 quality-docs: $(SETUP_STAMP) ## Where the Data Docs pages of every quality suite are (newest runs)
@@ -148,12 +140,11 @@ else
 	@$(PY) -m spark_jobs.utils.lake_cli quality-docs
 endif
 
-hdfs-create-dirs: $(SETUP_STAMP) ## Create the lake's layer folders (bronze, silver, gold, ...)
-ifeq ($(STACK),docker)
-	@$(DOCKER) hdfs-create-dirs
-else
-	@$(PY) -m spark_jobs.utils.lake_cli create-dirs
-endif
+hdfs-create-dirs: $(SETUP_STAMP) ## Create the lake's layer folders (hdfs dfs -mkdir -p bronze, silver, gold, ...)
+	@$(ON_STACK) hdfs-create-dirs
+
+hdfs-shell: $(SETUP_STAMP) ## Run Hadoop's shell against the stack's NameNode: make hdfs-shell ARGS="-du -h /data"
+	@$(ON_STACK) hdfs dfs $(ARGS)
 
 # ---------------------------------------------------------------- pipeline
 .PHONY: trigger-dag backfill

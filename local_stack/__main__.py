@@ -1,10 +1,12 @@
-"""Command line of the embedded stack: ``python -m local_stack {up,down,down-v,ps,health,ui,logs,airflow,hdfs}``."""
+"""Command line of the embedded stack: ``python -m local_stack COMMAND``: up, down, health, logs, the Airflow and
+HDFS shells, the lake's listing, the demo, trigger-dag and backfill."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from local_stack.processes import ServiceError
 from local_stack.services import airflow_env
 from local_stack.stack import EmbeddedStack
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils.lake import LAYERS
 
 LOG_GROUPS = {
     "airflow": ("airflow-",),
@@ -198,6 +201,42 @@ def hdfs_shell(stack: EmbeddedStack, args: list[str]) -> int:
     return 0
 
 
+def hdfs_ls(stack: EmbeddedStack, _: list[str]) -> int:
+    """make hdfs-ls: the lake's folders down to its partitions, with the files in each, from ``hdfs dfs -ls -R``."""
+    root = stack.settings.lake_root
+    listing = subprocess.run(
+        hdfs.fs_shell_argv(stack.hdfs, "-ls", "-R", root), capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0:
+        print(f"error: hdfs dfs -ls -R {root} failed:\n{listing.stderr.strip()[-2000:]}", file=sys.stderr)
+        return 1
+    folders: dict[str, list[int]] = {}
+    for line in listing.stdout.splitlines():
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        path = fields[-1].removeprefix(root).lstrip("/")
+        if line.startswith("d"):
+            folders.setdefault(path, [])
+        else:
+            folders.setdefault(path.rpartition("/")[0], []).append(int(fields[4]))
+    print(f"hdfs dfs -ls -R {root}  (folders; files and bytes where a folder holds files)")
+    for folder, sizes in sorted(folders.items()):
+        detail = f"  {len(sizes)} files, {sum(sizes) / 1024:.0f} KiB" if sizes else ""
+        print(f"  {folder}/{detail}")
+    return 0
+
+
+def hdfs_create_dirs(stack: EmbeddedStack, _: list[str]) -> int:
+    """make hdfs-create-dirs: ``hdfs dfs -mkdir -p`` of the lake's layer folders."""
+    root = stack.settings.lake_root
+    layers = [f"{root}/{layer}" for layer in LAYERS]
+    created = subprocess.run(hdfs.fs_shell_argv(stack.hdfs, "-mkdir", "-p", *layers), check=False)
+    if created.returncode == 0:
+        print(f"layer folders under {root}: {', '.join(LAYERS)}")
+    return created.returncode
+
+
 def airflow(stack: EmbeddedStack, args: list[str]) -> int:
     """Runs the airflow CLI against the embedded stack's metadata and configuration."""
     env = {**os.environ, **airflow_env(stack.settings)}
@@ -227,6 +266,8 @@ COMMANDS = {
     "logs": logs,
     "airflow": airflow,
     "hdfs": hdfs_shell,
+    "hdfs-ls": hdfs_ls,
+    "hdfs-create-dirs": hdfs_create_dirs,
 }
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@
 #   build | clean          (re)build the two images | remove containers, network and the built images
 #   trigger-dag [DATE]     unpause and trigger the pipeline DAG (optional logical date)
 #   backfill START END     queue the pipeline's runs between two dates (the scheduler runs them)
-#   hdfs-ls                list the lake's layers, datasets and newest partitions
+#   hdfs-ls                list the lake's folders down to its partitions (hdfs dfs -ls -R on the namenode)
 #   quality-docs           where the Data Docs pages of each quality suite are (inside the stack's HDFS)
-#   hdfs-create-dirs       wait for HDFS to leave safe mode, create the lake's layer folders
+#   hdfs-create-dirs       wait for HDFS to leave safe mode, create the lake's layer folders (hdfs dfs -mkdir)
+#   hdfs dfs ARGS          Hadoop's shell on the namenode
 #   mongo-query-views      run scripts/mongo_queries.js against moviedb
 #   mongo-shell | airflow-shell | spark-master-shell    open a shell in the container
 #
@@ -313,7 +314,13 @@ hdfs_create_dirs() {
     require_engine
     info "waiting for HDFS to leave safe mode ..."
     docker exec batch_namenode hdfs dfsadmin -safemode wait
-    lake_cli create-dirs
+    docker exec batch_namenode hdfs dfs -mkdir -p /data/bronze /data/silver /data/gold /data/quarantine \
+        /data/quality /data/staging /data/metadata
+}
+
+hdfs_ls() {
+    require_engine
+    docker exec batch_namenode hdfs dfs -ls -R /data | awk '/^d/ {print $NF}'
 }
 
 mongo_query_views() {
@@ -384,9 +391,13 @@ main() {
             ;;
         trigger-dag) trigger_dag "$@" ;;
         backfill) backfill "$@" ;;
-        hdfs-ls) lake_cli ls ;;
+        hdfs-ls) hdfs_ls ;;
         quality-docs) lake_cli quality-docs ;;
         hdfs-create-dirs) hdfs_create_dirs ;;
+        hdfs)
+            require_engine
+            docker exec "$(exec_flags)" batch_namenode hdfs "$@"
+            ;;
         mongo-query-views) mongo_query_views ;;
         mongo-shell) mongo_shell ;;
         airflow-shell)

@@ -56,7 +56,7 @@ def test_a_dataset_on_three_datanodes_survives_one_of_them_and_a_restart(spark, 
 
         for service in reversed(services[:-1]):
             processes.stop(service)
-        assert not hdfs.format_once(cluster, run_dir / "hdfs-format.log"), "a formatted NameNode is never formatted again"
+        assert not hdfs.format_once(cluster, run_dir / "hdfs-format.log"), "formatted once, never again"
         services = start_hdfs(cluster, run_dir)
         assert spark.read.parquet(dataset).count() == 200
     finally:

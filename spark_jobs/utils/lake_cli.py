@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from config.settings import get_settings
 from spark_jobs.utils.lake import LAYERS, LakeFS, LakePaths, open_lake
@@ -43,8 +44,9 @@ def listing(lake: LakeFS, paths: LakePaths, max_partitions: int) -> list[str]:
     return lines
 
 
-def quality_docs(lake: LakeFS, paths: LakePaths, runs: int) -> list[str]:
-    """The Data Docs pages of each suite's newest runs, with each validation's outcome."""
+def quality_docs(lake: LakeFS, paths: LakePaths, runs: int, local_copies: Path) -> list[str]:
+    """The Data Docs pages of each suite's newest runs. A browser cannot open ``hdfs://``: pages of an HDFS lake
+    are copied to ``local_copies`` (one self-contained HTML file each) and listed there."""
     root = paths.layer("quality")
     suites = [child for child in lake.list(root) if child.is_dir]
     if not suites:
@@ -55,8 +57,14 @@ def quality_docs(lake: LakeFS, paths: LakePaths, runs: int) -> list[str]:
         lines.append(f"  {suite.name}  ({len(run_folders)} runs)")
         for run in run_folders[-runs:]:
             page = f"{run.path}/index.html"
-            if lake.exists(page):
-                lines.append(f"    {run.name.removeprefix('batch_run_id=')}  {page}")
+            if not lake.exists(page):
+                continue
+            if not page.startswith("file://"):
+                copy = local_copies / suite.name / run.name / "index.html"
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_text(lake.read_text(page))
+                page = copy.resolve().as_uri()
+            lines.append(f"    {run.name.removeprefix('batch_run_id=')}  {page}")
     return lines
 
 
@@ -75,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             created = create_dirs(lake, paths)
             print(f"created {len(created)} layer folders under {paths.root}" + "".join(f"\n  {p}" for p in created))
         elif options.command == "quality-docs":
-            print("\n".join(quality_docs(lake, paths, options.runs)))
+            print("\n".join(quality_docs(lake, paths, options.runs, settings.data_dir / "quality-docs")))
         else:
             print("\n".join(listing(lake, paths, options.partitions)))
     finally:
