@@ -60,6 +60,11 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.showConsoleProgress": "false",
+        # No delay scheduling: no executor shares a host with a DataNode in either stack (the Docker stack's are
+        # containers apart; here DataNodes register as 127.0.0.1 and a local driver as the machine's name), and a
+        # local session offers its cores again only when a task ends, so a task held back for a node-local slot
+        # that never comes waited for ever.
+        "spark.locality.wait": "0s",
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}",
         "spark.executor.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}",
         # Executors must run the same interpreter as the driver (the project's venv).
