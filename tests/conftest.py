@@ -173,4 +173,7 @@ def airflow_db() -> Iterator[str]:
             postgres.wait_ready(service, settings)
             yield url
         finally:
+            if "airflow.settings" in sys.modules:
+                # Airflow's pooled connections close before their server goes (not at exit, on a closed socket).
+                sys.modules["airflow.settings"].dispose_orm()
             processes.stop(service)

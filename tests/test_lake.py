@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import stat
-from pathlib import Path
-
 import pytest
 
 from master_dataset.partitioning import LogicalHour

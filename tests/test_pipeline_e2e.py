@@ -1,6 +1,6 @@
 """End to end: `tmdb_batch_pipeline` run with `dag.test()` for two logical hours against the TMDB simulator,
-local Spark, a real HDFS (a NameNode and three DataNodes) and nx-27017, with Airflow's metadata in a private PostgreSQL cluster as on the embedded stack; then the
-first hour again, and an hour whose Silver expectations fail.
+local Spark, a real HDFS (a NameNode and three DataNodes) and nx-27017, with Airflow's metadata in a private
+PostgreSQL cluster as on the embedded stack; then the first hour again, and an hour whose Silver expectations fail.
 
 Airflow runs every task of the DAG as it is declared (sensors, Python tasks, SparkSubmitOperator with its
 templated arguments). Only the `spark-submit` process is replaced: the hook runs the submitted application's

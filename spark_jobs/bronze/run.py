@@ -36,7 +36,7 @@ from master_dataset.partitioning import LogicalHour
 from master_dataset.tmdb_client import TMDBClient, TMDBError
 from spark_jobs.bronze import transforms
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFS, LakePaths, open_lake
+from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFS, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 from spark_jobs.utils.spark_session import build_spark_session
 
