@@ -173,6 +173,10 @@ def write_config(cluster: HdfsCluster) -> None:
         "dfs.namenode.datanode.registration.ip-hostname-check": "false",
         # One user writes the lake (the stack's processes); HDFS permissions would only get in the way.
         "dfs.permissions.enabled": "false",
+        # A file closes once its last block is written to the pipeline, without waiting for the DataNodes'
+        # reports of it to reach the NameNode: the writer otherwise sleeps 400 ms or more before asking again,
+        # and the lake writes hundreds of small files an hour.
+        "dfs.namenode.file.close.num-committed-allowed": "1",
         # Leave safe mode as soon as the DataNodes have reported their blocks, not 30 s later.
         "dfs.namenode.safemode.extension": "0",
         # A stopped DataNode is declared dead within about 30 s instead of 10 min, so its blocks are
