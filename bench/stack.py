@@ -82,6 +82,7 @@ def stack_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "tmdb_pages": int(scheduler_env.get("TMDB_PAGES", settings.tmdb_pages)),
             "tmdb_rate_limit": float(scheduler_env.get("TMDB_RATE_LIMIT", settings.tmdb_rate_limit)),
             "uses_simulator": settings.uses_simulator,
+            "lake_root": settings.lake_root,
             "spark_worker": f"{settings.spark_worker_cores} cores, {settings.spark_worker_memory}",
             "airflow_parallelism": settings.airflow_parallelism,
         },
