@@ -17,7 +17,7 @@ from spark_jobs.utils.spark_session import (
 
 
 def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
-    settings = load_settings(_env_file=None, spark_master_url="spark://127.0.0.1:7077")
+    settings = load_settings(_env_file=None, spark_master_url="spark://127.0.0.1:7077", lake_root="file:///tmp/lake")
     conf = spark_conf(settings, "job")
     assert conf["spark.master"] == "spark://127.0.0.1:7077"
     assert conf["spark.sql.adaptive.enabled"] == "true"
@@ -26,7 +26,8 @@ def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
     assert conf["spark.sql.broadcastTimeout"] == "300"
     assert conf["spark.sql.shuffle.partitions"] == "8"
     assert conf["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
-    assert "spark.hadoop.dfs.replication" not in conf
+    assert conf["spark.locality.wait"] == "0s"
+    assert "spark.hadoop.dfs.replication" not in conf, "a local lake has no HDFS settings"
 
 
 def test_hdfs_lake_sets_replication_and_hostname_registration() -> None:
