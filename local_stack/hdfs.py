@@ -17,18 +17,16 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from config.settings import PROJECT_ROOT, Settings
-from local_stack.processes import Service, ServiceError, tail
+from local_stack.processes import HOST, Service, ServiceError, http_json, tail
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 HADOOP_LIB = PROJECT_ROOT / "local_stack" / "hadoop" / "lib"
 LOG4J_CONFIG = PROJECT_ROOT / "local_stack" / "hadoop" / "log4j2.properties"
 CLUSTER_ID = "movie-batch"
@@ -188,12 +186,12 @@ def write_config(cluster: HdfsCluster) -> None:
 
 
 def format_once(cluster: HdfsCluster, log_file: Path) -> bool:
-    """Formats the NameNode's folder when it has never been formatted; True if it was formatted now."""
+    """Formats the NameNode's folder (with the configuration :func:`write_config` wrote) when it has never been
+    formatted; True if it was formatted now."""
     if (cluster.name_dir / "current" / "VERSION").exists():
         return False
     check_installed()
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    write_config(cluster)
     argv = java_argv(
         cluster,
         "org.apache.hadoop.hdfs.server.namenode.NameNode",
@@ -212,12 +210,7 @@ def format_once(cluster: HdfsCluster, log_file: Path) -> bool:
 
 
 def _jmx(port: int, query: str) -> dict:
-    url = f"http://{HOST}:{port}/jmx?qry={query}"
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            beans = json.load(response).get("beans", [])
-    except (OSError, ValueError):
-        return {}
+    beans = (http_json(f"http://{HOST}:{port}/jmx?qry={query}") or {}).get("beans", [])
     return beans[0] if beans else {}
 
 

@@ -13,14 +13,11 @@ import os
 import secrets
 import shutil
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings
-from local_stack.processes import Service
+from local_stack.processes import HOST, Service, http_ok
 
-HOST = "127.0.0.1"
 PACKAGE_DIR = PROJECT_ROOT / "local_stack" / "mongo_express" / "node_modules" / "mongo-express"
 # Written by the front-end build; app.js reads it from its working directory at start.
 BUILD_ASSETS = PACKAGE_DIR / "build-assets.json"
@@ -48,12 +45,7 @@ def site_secrets(settings: Settings) -> dict[str, str]:
 def page_ok(url: str, username: str, password: str, timeout: float = 3.0) -> bool:
     """True when ``url`` answers 2xx to a request with these basic-auth credentials."""
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})  # noqa: S310 - local URL
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - local URL
-            return 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+    return http_ok(url, timeout, headers={"Authorization": f"Basic {token}"})
 
 
 def mongo_express_service(run_dir: Path, settings: Settings) -> Service:

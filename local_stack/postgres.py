@@ -33,14 +33,13 @@ from urllib.parse import quote
 
 from config.settings import Settings
 from local_stack import processes
-from local_stack.processes import Service, ServiceError
+from local_stack.processes import HOST, Service, ServiceError
 
 if TYPE_CHECKING:
     from psycopg2.extensions import connection
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 SUPERUSER = "postgres"
 # The system user that owns the cluster and runs the server when the stack runs as root (Debian's packages
 # create it).

@@ -8,6 +8,7 @@ Spark's executor JVMs). Nothing here matches processes by name.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -19,8 +20,12 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
+
+# Every service of the embedded stack listens on the loopback address only.
+HOST = "127.0.0.1"
 
 
 class ServiceError(RuntimeError):
@@ -106,12 +111,23 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
+def http_ok(url: str, timeout: float = 2.0, headers: Mapping[str, str] | None = None) -> bool:
+    """True when ``url`` answers 2xx (to a request with ``headers``)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))  # noqa: S310 - local URLs only
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URLs only
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - local URLs only
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def http_json(url: str, timeout: float = 2.0) -> Any:
+    """The JSON ``url`` answers, or None when it does not answer or not with JSON."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URLs only
+            return json.load(response)
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
 
 
 def tail(path: Path, lines: int = 40) -> str:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings
 from local_stack import postgres
-from local_stack.processes import Service, http_ok, port_in_use
+from local_stack.processes import HOST, Service, http_json, http_ok, port_in_use
 
 VENV_BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
 
 
 def _venv_path_env() -> dict[str, str]:
@@ -62,11 +61,7 @@ def mongo_service(run_dir: Path, data_dir: Path, port: int) -> Service:
 
 
 def spark_master_state(ui_port: int) -> dict:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{ui_port}/json/", timeout=2) as response:
-            return json.load(response)
-    except (OSError, ValueError):
-        return {}
+    return http_json(f"http://{HOST}:{ui_port}/json/") or {}
 
 
 def alive_workers(ui_port: int) -> int:
