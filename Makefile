@@ -19,8 +19,10 @@ export PYTHONPATH := $(CURDIR)
 
 ifeq ($(STACK),docker)
   ON_STACK = $(DOCKER)
+  LAKE_CLI = $(DOCKER) lake-cli
 else
   ON_STACK = $(LOCAL)
+  LAKE_CLI = $(PY) -m spark_jobs.utils.lake_cli
 endif
 
 .PHONY: help
@@ -129,8 +131,27 @@ endif
 
 # ---------------------------------------------------------------- lake
 .PHONY: hdfs-ls hdfs-create-dirs hdfs-shell
-hdfs-ls: $(SETUP_STAMP) ## List the lake's folders down to its partitions (hdfs dfs -ls -R)
+hdfs-ls: $(SETUP_STAMP) ## List the lake's folders (hdfs dfs -ls -R), then each Delta table's version, last run and files
 	@$(ON_STACK) hdfs-ls
+ifneq ($(STACK),docker)
+	@$(PY) -m spark_jobs.utils.lake_cli tables
+endif
+
+.PHONY: history time-travel diff-runs
+history: $(SETUP_STAMP) ## A Delta table's commits, newest first: make history TABLE=silver/movies [LIMIT=20]
+	@if [ -z "$(TABLE)" ]; then echo "usage: make history TABLE=layer/name (e.g. silver/movies) [LIMIT=20]"; exit 2; fi
+	@$(LAKE_CLI) history $(TABLE) $(if $(LIMIT),--limit $(LIMIT))
+
+time-travel: $(SETUP_STAMP) ## A table as of a run or version: make time-travel TABLE=gold/genre_analytics RUN=batch_... [VERSION=N] [WHERE="..."]
+	@if [ -z "$(TABLE)" ] || [ -z "$(RUN)$(VERSION)" ]; then \
+		echo "usage: make time-travel TABLE=layer/name RUN=batch_YYYY_MM_DD_HH | VERSION=N [WHERE=\"sql\"] [LIMIT=20]"; exit 2; fi
+	@$(LAKE_CLI) show $(TABLE) $(if $(VERSION),--version $(VERSION),--as-of-run $(RUN)) \
+		$(if $(LIMIT),--limit $(LIMIT)) $(if $(WHERE),--where "$(WHERE)")
+
+diff-runs: $(SETUP_STAMP) ## A Gold view's rows added, removed, changed between two runs: make diff-runs VIEW=trending_scores A=batch_... B=batch_...
+	@if [ -z "$(VIEW)" ] || [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+		echo "usage: make diff-runs VIEW=trending_scores A=batch_YYYY_MM_DD_HH B=batch_YYYY_MM_DD_HH"; exit 2; fi
+	@$(LAKE_CLI) diff $(VIEW) $(A) $(B)
 
 .PHONY: quality-docs
 quality-docs: $(SETUP_STAMP) ## Where the Data Docs pages of every quality suite are (newest runs)
@@ -148,11 +169,11 @@ hdfs-shell: $(SETUP_STAMP) ## Run Hadoop's shell against the stack's NameNode: m
 
 # ---------------------------------------------------------------- pipeline
 .PHONY: trigger-dag backfill
-trigger-dag: $(SETUP_STAMP) ## Trigger tmdb_batch_pipeline and follow it task by task until it finishes
+trigger-dag: $(SETUP_STAMP) ## Trigger tmdb_batch_pipeline and follow it (REINGEST=1: fetch a stored hour again)
 ifeq ($(STACK),docker)
 	@$(DOCKER) trigger-dag
 else
-	@$(LOCAL) trigger-dag
+	@$(LOCAL) trigger-dag $(if $(REINGEST),--reingest)
 endif
 
 backfill: $(SETUP_STAMP) ## Backfill tmdb_batch_pipeline: make backfill START=YYYY-MM-DD END=YYYY-MM-DD
@@ -164,10 +185,10 @@ else
 endif
 
 .PHONY: retention-dry-run retention
-retention-dry-run: $(SETUP_STAMP) ## List the lake partitions retention would delete (LOGICAL_DATE=... optional)
+retention-dry-run: $(SETUP_STAMP) ## List the partitions, rows and files retention would delete (LOGICAL_DATE=... optional)
 	@$(PY) -m spark_jobs.retention --logical-date $(LOGICAL_DATE) --dry-run
 
-retention: $(SETUP_STAMP) ## Delete lake partitions older than the *_RETENTION_DAYS settings
+retention: $(SETUP_STAMP) ## DELETE rows older than *_RETENTION_DAYS, OPTIMIZE, VACUUM (DELTA_VACUUM_RETENTION_HOURS)
 	@$(PY) -m spark_jobs.retention --logical-date $(LOGICAL_DATE)
 
 # ---------------------------------------------------------------- serving

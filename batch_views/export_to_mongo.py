@@ -33,10 +33,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from batch_views import GOLD_VIEWS, serving
+from batch_views import serving
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
+from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 from spark_jobs.utils.spark_session import default_parallelism
 
@@ -196,54 +196,22 @@ class DocumentValidationError(ExportError):
 # ---------------------------------------------------------------------------------------------- extract
 
 
-def gold_leaves(spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str) -> list[str]:
-    """The run's leaf folders of a Gold view that hold data files.
-
-    One glob over the view's partition levels (``year=*/month=*/batch_run_id=R``): the cost follows the number
-    of partition folders, not the number of runs kept in each. A folder a publish left empty is not a leaf.
-    """
-    levels = [f"{column}=*" for column in GOLD_VIEWS[view.gold_view].partition_by]
-    pattern = "/".join([paths.gold(view.gold_view), *levels, f"batch_run_id={batch_run_id}"])
-    lake = LakeFS(spark)
-    return [
-        leaf
-        for leaf in lake.glob_dirs(pattern)
-        if any(not child.is_dir and child.name[0] not in "._" for child in lake.list(leaf))
-    ]
-
-
-# Types of the Gold partition folders. Spark's partition type inference would read `window=7d` as the Java
-# double literal 7d (7.0), so the run's folders are read as strings and cast to the documented types.
-PARTITION_TYPES = {"year": "int", "month": "int", "window": "string", "period": "string", "batch_run_id": "string"}
-_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
-
-
 def read_gold(spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str) -> DataFrame | None:
-    """The Gold rows of the run, with the partition columns; None when the run has no leaf folder."""
+    """The Gold rows of the run (its ``batch_run_id`` partition of the view's Delta table); None when it has none."""
     from pyspark.sql import functions as F
 
-    leaves = gold_leaves(spark, paths, view, batch_run_id)
-    if not leaves:
+    from spark_jobs.utils import tables
+
+    path = paths.gold(view.gold_view)
+    if not tables.exists(spark, path):
         return None
-    log.info("gold %s for %s: %d partition folders", view.gold_view, batch_run_id, len(leaves))
-    previous = spark.conf.get(_INFERENCE, None)
-    spark.conf.set(_INFERENCE, "false")
-    try:
-        # basePath keeps the partition columns read from the folder names; the schema is resolved right here,
-        # while inference is off.
-        gold = spark.read.option("basePath", paths.gold(view.gold_view)).parquet(*leaves)
-    finally:
-        if previous is None:
-            spark.conf.unset(_INFERENCE)
-        else:
-            spark.conf.set(_INFERENCE, previous)
-    partition_columns = GOLD_VIEWS[view.gold_view].partition_columns
-    return gold.withColumns(
-        {column: F.col(column).cast(PARTITION_TYPES.get(column, "string")) for column in partition_columns}
-    )
+    gold = spark.read.format("delta").load(path).where(F.col("batch_run_id") == batch_run_id)
+    if gold.isEmpty():
+        return None
+    return gold
 
 
-def read_layer_records(lake: LakeFS, paths: LakePaths, batch_run_id: str) -> dict[str, dict[str, Any]]:
+def read_layer_records(lake: LakeFiles, paths: LakePaths, batch_run_id: str) -> dict[str, dict[str, Any]]:
     """Summaries of the ingestion, Silver and Gold run records of the run that exist on the lake."""
     layers: dict[str, dict[str, Any]] = {}
     for layer, record_name in LAYER_RECORDS.items():
@@ -525,7 +493,7 @@ def export_run(
     client = serving.connect(target)
     try:
         db = client[target.database]
-        layers = read_layer_records(LakeFS(spark), paths, batch_run_id)
+        layers = read_layer_records(LakeFiles(paths.root), paths, batch_run_id)
         record = serving.begin_run(
             db,
             batch_run_id,

@@ -209,6 +209,9 @@ class Settings(BaseSettings):
     bronze_retention_days: int = Field(90, ge=1)
     silver_retention_days: int = Field(730, ge=1)
     gold_retention_days: int = Field(1825, ge=1)
+    # Hours of table history VACUUM keeps (the retention job): time travel reaches the versions of the last N hours.
+    # Below 168 (Delta's safe minimum) the job turns Delta's retention-duration check off for its session.
+    delta_vacuum_retention_hours: int = Field(168, ge=0)
 
     # Spark
     spark_app_name: str = "batch_layer_processing"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
-from common.defaults import DEFAULT_ARGS, START_DATE
+from common.defaults import DEFAULT_ARGS, PARAMS, START_DATE
 from common.stages import ingestion_stage
 
 with DAG(
@@ -34,6 +34,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    params=PARAMS,
     tags=["batch-layer", "bronze", "stage"],
 ):
     first, last = ingestion_stage()

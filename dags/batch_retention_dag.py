@@ -1,10 +1,13 @@
 """
-### Batch retention: delete expired lake partitions, daily
+### Batch retention: expire old partitions, compact and vacuum the lake's tables, daily
 
-`apply_retention` deletes whole partitions older than `BRONZE_RETENTION_DAYS` (Bronze, quarantine),
-`SILVER_RETENTION_DAYS` (the Silver observation history) and `GOLD_RETENTION_DAYS` (Gold run snapshots, quality
-results, run records), measured from the run's logical hour, through the Hadoop FileSystem API. Its log lists
-every deleted folder. To see what it would delete without deleting, run
+`apply_retention` deletes (`DELETE FROM`, one commit per table) the partitions older than `BRONZE_RETENTION_DAYS`
+(Bronze, quarantine), `SILVER_RETENTION_DAYS` (the Silver observation history) and `GOLD_RETENTION_DAYS` (Gold
+run snapshots; the quality results and run records, plain folders, deleted as files), measured from the run's
+logical hour. It then runs `OPTIMIZE` (silver/movies `ZORDER BY (movie_id)`; the hourly Bronze tables, the
+observations and reviews compacted) and `VACUUM` every table, which keeps the files of the last
+`DELTA_VACUUM_RETENTION_HOURS` of versions: time travel reaches that far back. Its log lists every partition, row
+count and file. To see what it would delete without deleting, run
 `python -m spark_jobs.retention --logical-date <date> --dry-run` (`make retention-dry-run`).
 """
 

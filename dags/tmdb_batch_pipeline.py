@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, TaskGroup
-from common.defaults import DEFAULT_ARGS, SCHEDULE, START_DATE
+from common.defaults import DEFAULT_ARGS, PARAMS, SCHEDULE, START_DATE
 from common.stages import aggregate_stage, ingestion_stage, transform_stage
 
 with DAG(
@@ -29,6 +29,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    params=PARAMS,
     tags=["batch-layer", "pipeline"],
 ):
     start, end = EmptyOperator(task_id="start"), EmptyOperator(task_id="end")

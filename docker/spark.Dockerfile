@@ -7,6 +7,8 @@
 # (SPARK_VERSION below must equal the lock's pyspark; tests/test_docker_stack.py and this build check it), and
 # its Python equals the driver's: docker/airflow.Dockerfile uses the same PYTHON_VERSION. PySpark refuses a
 # job whose driver and worker Python minor versions differ, the most reported failure of such stacks.
+# Delta Lake's jars (DELTA_VERSION, the lock's delta-spark) come from Maven Central at build time, into the place
+# the project's Spark sessions load them from, as in the Airflow image.
 #
 # Not bitnami/spark (withdrawn upstream) and not apache/spark:*-python3 (its 4.x tags ship Ubuntu's Python 3.10).
 # Build context: the repository root (see .dockerignore).
@@ -39,13 +41,21 @@ WORKDIR /opt/batch
 # The locked dependencies first (a cached layer as long as the lock does not change), then the project.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
+# Delta Lake's jars from Maven Central, at the delta-spark release of the lock (the script checks the two agree),
+# where the project's Spark sessions look for them: build/jars/delta under the project root (DELTA_JARS_DIR in
+# spark_jobs/utils/spark_session.py). The Spark Connect server loads them from there (spark.jars in
+# docker-compose.batch.yml) and ships them to the executors. .dockerignore keeps the host's build/ out.
+ARG DELTA_VERSION=4.1.0
+COPY docker/fetch-delta-jars.sh docker/
+RUN DELTA_VERSION="${DELTA_VERSION}" bash docker/fetch-delta-jars.sh /opt/batch/build/jars/delta
 COPY . .
 RUN set -eux; \
     pip install --no-deps -e .; \
     python -c "import sys, pyspark; \
 v = f'{sys.version_info.major}.{sys.version_info.minor}'; \
 assert v == '${PYTHON_VERSION}', f'Python {v} is not ${PYTHON_VERSION}'; \
-assert pyspark.__version__ == '${SPARK_VERSION}', f'pyspark {pyspark.__version__} is not ${SPARK_VERSION}'"; \
+assert pyspark.__version__ == '${SPARK_VERSION}', f'pyspark {pyspark.__version__} is not ${SPARK_VERSION}'; \
+from spark_jobs.utils.spark_session import delta_jars; print(*delta_jars())"; \
     ln -s "$(python -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" /opt/spark
 
 # SPARK_HOME is the wheel's folder (bin/, jars/); spark-class, spark-submit and pyspark are on PATH.

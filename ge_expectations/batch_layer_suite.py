@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
     from pyspark.sql import DataFrame
 
-    from spark_jobs.utils.lake import LakeFS
+    from spark_jobs.utils.lake import LakeFiles
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def validate(
     *,
     batch_run_id: str,
     quality_path: str,
-    lake_fs: LakeFS,
+    lake_files: LakeFiles,
     dataset: str = "",
     cache: bool = True,
 ) -> ValidationReport:
@@ -213,8 +213,8 @@ def validate(
     }
     results_path = f"{quality_path}/{RESULT_FILE}"
     docs_path = f"{quality_path}/{DOCS_FILE}"
-    lake_fs.write_text(results_path, json.dumps(record, indent=2, default=str))
-    lake_fs.write_text(docs_path, render_page(record))
+    lake_files.write_text(results_path, json.dumps(record, indent=2, default=str))
+    lake_files.write_text(docs_path, render_page(record))
     report = ValidationReport(
         suite_name=suite_name,
         success=bool(result.success),

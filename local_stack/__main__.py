@@ -138,6 +138,9 @@ def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
     """Triggers tmdb_batch_pipeline (unpausing it) and prints each task's state as it changes."""
     parser = argparse.ArgumentParser(prog="make trigger-dag")
     parser.add_argument("--logical-date", help="ISO timestamp (default: now; the run processes its hour)")
+    parser.add_argument(
+        "--reingest", action="store_true", help="fetch a stored hour again and rebuild what depends on it"
+    )
     options = parser.parse_args(args)
     dag_id = stack.settings.pipeline_dag_id
     logical_date = datetime.fromisoformat(options.logical_date) if options.logical_date else datetime.now(UTC)
@@ -145,7 +148,7 @@ def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
         logical_date = logical_date.replace(tzinfo=UTC)
     client = api(stack)
     client.unpause(dag_id)
-    run_id = client.trigger(dag_id, logical_date)
+    run_id = client.trigger(dag_id, logical_date, {"reingest": True} if options.reingest else None)
     hour = LogicalHour.of(logical_date)
     print(f"triggered {dag_id} run {run_id} for {hour.batch_run_id}; following it (Ctrl-C stops following only)")
     state = client.follow(dag_id, run_id, print, check=scheduler_running(stack))

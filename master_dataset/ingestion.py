@@ -44,7 +44,7 @@ from master_dataset.tmdb_client import (
 )
 
 if TYPE_CHECKING:
-    from spark_jobs.utils.lake import LakeFS, LakePaths
+    from spark_jobs.utils.lake import LakeFiles, LakePaths
 
 log = logging.getLogger(__name__)
 
@@ -621,7 +621,7 @@ def run_record_path(paths: LakePaths, batch_run_id: str) -> str:
     return f"{paths.metadata(RUN_RECORD, batch_run_id)}/run.json"
 
 
-def update_metadata(fs: LakeFS, paths: LakePaths, record: Mapping[str, Any]) -> str:
+def update_metadata(fs: LakeFiles, paths: LakePaths, record: Mapping[str, Any]) -> str:
     """Writes the run record where ``make`` targets and the run summary read it; returns its path."""
     path = run_record_path(paths, record["batch_run_id"])
     fs.write_text(path, json.dumps(record, indent=2, ensure_ascii=False, default=str))
@@ -629,6 +629,6 @@ def update_metadata(fs: LakeFS, paths: LakePaths, record: Mapping[str, Any]) -> 
     return path
 
 
-def read_run_record(fs: LakeFS, paths: LakePaths, batch_run_id: str) -> dict[str, Any] | None:
+def read_run_record(fs: LakeFiles, paths: LakePaths, batch_run_id: str) -> dict[str, Any] | None:
     path = run_record_path(paths, batch_run_id)
     return json.loads(fs.read_text(path)) if fs.exists(path) else None

@@ -44,6 +44,9 @@ DATASET_ENDPOINTS: dict[str, frozenset[str]] = {
     "people": frozenset({PERSON}),
 }
 PARTITION_COLUMNS = ("year", "month", "day", "hour")
+# How the bronze tables are laid out in folders: by day, with the hour a column. An hour's few small files are
+# compacted by day (OPTIMIZE in the retention job), and replaceWhere on all four columns still owns one hour.
+TABLE_PARTITION_COLUMNS = ("year", "month", "day")
 
 # One row of a bronze dataset as extracted (and staged), before the partition columns are added.
 BRONZE_RECORD_SCHEMA = StructType(

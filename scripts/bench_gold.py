@@ -3,11 +3,13 @@
     python scripts/bench_gold.py [--lake-root file:///tmp/bench-lake] [--keep] [--output bench/results/gold.json]
                                  [--days 90] [--generate-only]
 
-Generates Silver with Spark (no Python loops: the data never passes through the driver) in the Silver layout of
-spark_jobs/README.md, then times one run of every Gold view for the logical hour, and prints the wall time of
-the run and of each stage. Generation is deterministic (hash-based), so runs are comparable. With
-``--generate-only`` it writes the Silver and its row counts and stops (``make bench`` then runs the Gold job in
-its own process, as a user does, and measures that).
+Generates Silver with Spark (no Python loops: the data never passes through the driver) as the Delta tables of
+spark_jobs/README.md, laid out as the Silver job's full refresh leaves them (movies and reviews unpartitioned,
+movies Z-ordered by movie_id, observations one file per observed_date), then times one run of every Gold view for
+the logical hour, and prints the wall time of the run and of each stage. Generation is deterministic
+(hash-based), so runs are comparable. With ``--generate-only`` it writes the Silver and its row counts and stops
+(``make bench`` then runs the Gold job in its own process, as a user does, and measures that). Either way the
+report's ``tables`` has each Delta table of the lake (latest version, files, average file size, from Delta's log).
 
 Shape of the synthetic Silver:
 - movies: released 1970..2025, 1-3 of the 19 TMDB genres, 12 cast members drawn with a skew from 50,000 people
@@ -36,11 +38,20 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from pyspark.sql import Column, DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
+from bench.lake_tables import lake_tables  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from master_dataset.partitioning import LogicalHour  # noqa: E402
-from spark_jobs.gold.run import SPARK_CONF, run_gold  # noqa: E402
-from spark_jobs.silver.schemas import MOVIE_OBSERVATIONS, SILVER_MOVIES, SILVER_REVIEWS, conform  # noqa: E402
-from spark_jobs.utils.lake import LakeFS, LakePaths  # noqa: E402
+from spark_jobs.gold.run import run_gold  # noqa: E402
+from spark_jobs.silver.run import MERGED_TABLE_PROPERTIES  # noqa: E402
+from spark_jobs.silver.schemas import (  # noqa: E402
+    MOVIE_OBSERVATIONS,
+    OBSERVATIONS_PARTITIONS,
+    SILVER_MOVIES,
+    SILVER_REVIEWS,
+    conform,
+)
+from spark_jobs.utils import tables  # noqa: E402
+from spark_jobs.utils.lake import LakeFiles, LakePaths  # noqa: E402
 from spark_jobs.utils.logging_utils import configure_logging  # noqa: E402
 from spark_jobs.utils.spark_session import build_spark_session  # noqa: E402
 
@@ -191,28 +202,28 @@ def synthetic_reviews(movies: DataFrame, per_movie: int, hour: LogicalHour) -> D
     )
 
 
+SCHEMAS = {"movies": SILVER_MOVIES, "reviews": SILVER_REVIEWS, "movie_observations": MOVIE_OBSERVATIONS}
+
+
 def write_silver(spark: SparkSession, paths: LakePaths, args: argparse.Namespace, hour: LogicalHour) -> dict[str, int]:
+    """The Silver tables as a full refresh of the Silver job leaves them, each in one commit named after ``hour``."""
+    tables.commits_as(spark, hour.batch_run_id)
     movies = conform(synthetic_movies(spark, args.movies, args.people, args.cast_size, hour), SILVER_MOVIES)
-    # Repartitioning by the partition columns writes one file per Silver folder, as Silver itself does.
-    movies.repartition("year", "month", "genre").write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
-        paths.silver("movies")
-    )
-    movies = spark.read.parquet(paths.silver("movies"))
+    tables.overwrite(movies, paths.silver("movies"), properties=MERGED_TABLE_PROPERTIES)
+    # Files clustered by movie, as after the Silver job's full refresh.
+    tables.optimize(spark, paths.silver("movies"), zorder_by=["movie_id"])
+    movies = tables.read(spark, paths.silver("movies"), SILVER_MOVIES)
     reviews = conform(synthetic_reviews(movies, args.reviews_per_movie, hour), SILVER_REVIEWS)
-    reviews.repartition("year", "month", "genre").write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
-        paths.silver("reviews")
-    )
+    tables.overwrite(reviews, paths.silver("reviews"), properties=MERGED_TABLE_PROPERTIES)
     observations = conform(
         synthetic_observations(spark, args.movies, args.days, args.runs_per_day, args.list_size, hour),
         MOVIE_OBSERVATIONS,
     )
-    observations.repartition("observed_date").write.mode("overwrite").partitionBy("observed_date").parquet(
-        paths.silver("movie_observations")
+    # One file per day folder, as each run's write and the daily OPTIMIZE leave it.
+    tables.overwrite(
+        observations.repartition(*OBSERVATIONS_PARTITIONS), paths.silver("movie_observations"), OBSERVATIONS_PARTITIONS
     )
-    return {
-        dataset: spark.read.parquet(paths.silver(dataset)).count()
-        for dataset in ("movies", "reviews", "movie_observations")
-    }
+    return {dataset: tables.read(spark, paths.silver(dataset), schema).count() for dataset, schema in SCHEMAS.items()}
 
 
 def spark_cpu_seconds() -> float:
@@ -247,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(lake_root=lake_root)
     started = time.monotonic()
     # The Gold job's own session configuration, so that the figures are the job's.
-    spark = build_spark_session(settings, "bench_gold", extra_conf=SPARK_CONF)
+    spark = build_spark_session(settings, "bench_gold")
     session_seconds = time.monotonic() - started
     paths = LakePaths(settings.lake_root)
     try:
@@ -262,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                 "lake_root": lake_root,
                 "silver_rows": silver_rows,
                 "generation_seconds": round(time.monotonic() - started, 1),
+                "tables": lake_tables(spark, lake_root),
             }
             _write_report(generated, args.output)
             return 0
@@ -282,12 +294,13 @@ def main(argv: list[str] | None = None) -> int:
             "stages": record["stages"],
             "gold_rows": record["counts"],
             "within_budget": wall <= 300,
+            "tables": lake_tables(spark, lake_root),
         }
         _write_report(report, args.output)
         return 0 if report["within_budget"] else 1
     finally:
         if not args.lake_root and not args.keep:
-            LakeFS(spark).delete(lake_root)
+            LakeFiles(lake_root).delete(lake_root)
         spark.stop()
 
 

@@ -3,8 +3,10 @@
     python scripts/bench_silver.py [--days 90] [--lake-root file:///tmp/bench-silver] [--reuse-bronze]
                                    [--output bench/results/silver.json]
 
-Generates Bronze with Spark (hash-based, deterministic, no Python loops) in the layout and payload shapes of
-spark_jobs/README.md and TMDB_API.md, then runs the Silver job four times:
+Generates Bronze with Spark (hash-based, deterministic, no Python loops) as the Delta tables bronze/{movies,reviews}
+in the layout and payload shapes of spark_jobs/README.md and TMDB_API.md (the history in one commit, one file per
+day folder as the daily OPTIMIZE leaves it; each later hour in a commit of its own that replaces exactly that hour,
+one file, named after its run, as the Bronze job writes it), then runs the Silver job four times:
 - a full refresh at the last hour of the history, in its own process (``python -m spark_jobs.silver.run``);
 - the next hour incrementally, the same way (``incremental_one_shot``: what `make silver` does);
 - the two hours after incrementally as the DAG's task runs them: ``spark-submit --remote`` to a Spark Connect
@@ -12,9 +14,10 @@ spark_jobs/README.md and TMDB_API.md, then runs the Silver job four times:
   measurement. The first (``incremental_first_on_server``) is the server's first job, as after `make up`; the
   second (``incremental``) meets a server that has run a job before, as every scheduled hour does (the
   server is a long-running service, and the run's ingestion tasks use it minutes earlier).
-For each it reports the wall time (JVM start included), the job's own stage times, bronze rows read per second
-and the peak memory of the process tree (driver JVM and Python workers; for the scheduled run, the client's
-spark-submit and the server).
+For each it reports the wall time (JVM start included), the job's own stage times, bronze rows read per second,
+the peak memory of the process tree (driver JVM and Python workers; for the scheduled run, the client's
+spark-submit and the server), and each Silver table after it (latest version, files and average file size, from
+Delta's log); ``tables`` has every table of the lake at the end.
 
 Shape of the synthetic Bronze (defaults: 90 days, 6 runs a day):
 - each run lists 1,200 entries (popular, top_rated, now_playing, 400 each, 20 a page, one timestamp a page);
@@ -34,10 +37,12 @@ import functools
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +51,14 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from pyspark.sql import Column, DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
+from bench.lake_tables import lake_tables  # noqa: E402
 from config.settings import Settings, load_settings  # noqa: E402
 from master_dataset.partitioning import LogicalHour  # noqa: E402
+from master_dataset.schema import TABLE_PARTITION_COLUMNS  # noqa: E402
 from spark_jobs.silver.genres import GENRES  # noqa: E402
 from spark_jobs.silver.schemas import BRONZE, conform  # noqa: E402
-from spark_jobs.utils.lake import LakeFS, LakePaths  # noqa: E402
+from spark_jobs.utils import tables  # noqa: E402
+from spark_jobs.utils.lake import LakeFiles, LakePaths  # noqa: E402
 from spark_jobs.utils.logging_utils import configure_logging  # noqa: E402
 from spark_jobs.utils.spark_session import build_spark_session  # noqa: E402
 
@@ -407,7 +415,12 @@ def _bronze(rows: DataFrame) -> DataFrame:
 def write_bronze(
     spark: SparkSession, paths: LakePaths, args: argparse.Namespace, last: LogicalHour, runs: range
 ) -> dict[str, int]:
-    """Writes bronze/movies and bronze/reviews for the runs ``runs`` of a history ending at ``last``."""
+    """Writes bronze/movies and bronze/reviews for the runs ``runs`` of a history ending at ``last``.
+
+    Several runs (the history) replace the whole tables in one commit, one file per day folder (what the daily
+    OPTIMIZE leaves); one run replaces exactly its hour in one file, as the Bronze job does. Each commit names
+    its newest run, as the job's commits name theirs (Silver tells a re-ingested run by it).
+    """
     total_runs = args.days * args.runs_per_day + 1
     hours = run_hours(spark, total_runs, last)
     entries = appearances(spark, hours, args.movies, args.list_size).cache()
@@ -415,10 +428,17 @@ def write_bronze(
     listed = entries.where(F.col("r").between(runs.start, runs.stop - 1))
     movies = _bronze(list_rows(listed).unionByName(details_rows(fetched)))
     reviews = _bronze(review_page_rows(fetched))
+    newest = last.minus(hours=4 * (total_runs - runs.stop))
+    tables.commits_as(spark, newest.batch_run_id)
     for dataset, frame in (("movies", movies), ("reviews", reviews)):
-        frame.repartition("year", "month", "day", "hour").write.mode("overwrite").partitionBy(
-            "year", "month", "day", "hour"
-        ).parquet(paths.bronze(dataset))
+        if len(runs) == 1:
+            tables.replace_where(
+                frame.coalesce(1), paths.bronze(dataset), tables.predicate(newest.partition), TABLE_PARTITION_COLUMNS
+            )
+        else:
+            tables.overwrite(
+                frame.repartition(*TABLE_PARTITION_COLUMNS), paths.bronze(dataset), TABLE_PARTITION_COLUMNS
+            )
     counts = {"list_entries": listed.count(), "details": fetched.count(), "review_pages": reviews.count()}
     entries.unpersist()
     fetched.unpersist()
@@ -445,10 +465,13 @@ def run_job(lake_root: str, hour: LogicalHour, full_refresh: bool) -> dict[str, 
     return measure([*command, "--full-refresh"] if full_refresh else command, env)
 
 
-def run_scheduled(settings: Settings, hours: list[LogicalHour]) -> list[dict[str, float]]:
+def run_scheduled(
+    settings: Settings, hours: list[LogicalHour], after_each: Callable[[LogicalHour], object]
+) -> list[dict[str, float]]:
     """The hours, one after another, as the DAG's bronze_to_silver task runs them: spark-submit --remote to a
     Spark Connect server with the embedded stack's configuration. The server starts first and is not timed;
-    each hour's peak memory is the server's and its client's together."""
+    each hour's peak memory is the server's and its client's together. ``after_each(hour)`` runs, untimed,
+    once an hour's job has ended."""
     from bench.lab import free_port
     from bench.measure import MIB, PeakSampler, tree_memory
     from local_stack import processes
@@ -456,7 +479,8 @@ def run_scheduled(settings: Settings, hours: list[LogicalHour]) -> list[dict[str
     from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS
 
     settings = settings.model_copy(update={"spark_connect_port": free_port()})
-    server = spark_connect_service(Path(tempfile.mkdtemp(prefix="bench-connect-")), settings, "local[2]", 2)
+    run_dir = Path(tempfile.mkdtemp(prefix="bench-connect-"))
+    server = spark_connect_service(run_dir, settings, "local[2]", 2)
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "LAKE_ROOT": settings.lake_root, "PYTHONPATH": str(PROJECT_ROOT)}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
@@ -480,12 +504,15 @@ def run_scheduled(settings: Settings, hours: list[LogicalHour]) -> list[dict[str
             with PeakSampler(functools.partial(tree_memory, [server_pid, client.pid])) as sampler:
                 code = client.wait()
             if code:
-                raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
+                raise SystemExit(f"{' '.join(command)} failed with exit code {code}; the server's log is in {run_dir}")
             wall = round(time.monotonic() - started, 1)
             measured.append({"wall_seconds": wall, "peak_memory_mb": round(sampler.peak / MIB)})
-        return measured
+            after_each(hour)
     finally:
         processes.stop(server)
+    # The server's log is kept only when something failed (the error names its folder).
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return measured
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -509,10 +536,16 @@ def main(argv: list[str] | None = None) -> int:
     paths = LakePaths(settings.lake_root)
     history_runs = args.days * args.runs_per_day
 
-    # The benchmark's own session generates Bronze and reads the run records; each job runs in its own process.
+    # The benchmark's own session generates Bronze and reads the tables' logs; each job runs in its own process.
     spark = build_spark_session(settings, "bench_silver")
-    lake = LakeFS(spark)
+    lake = LakeFiles(settings.lake_root)
     generated: dict[str, dict[str, int]] = {}
+    silver_tables: dict[str, dict[str, object]] = {}
+
+    def snapshot(hour: LogicalHour) -> None:
+        """The Silver tables as the hour's run left them."""
+        silver_tables[hour.batch_run_id] = lake_tables(spark, settings.lake_root, ("silver",))
+
     try:
         if not args.reuse_bronze:
             for name in ("bronze", "silver", "metadata", "quarantine", "quality", "staging"):
@@ -522,23 +555,24 @@ def main(argv: list[str] | None = None) -> int:
             log.info("synthetic bronze %s written in %.1f s", generated["history"], time.monotonic() - started)
         load = os.getloadavg()[0]
         full = run_job(lake_root, last, full_refresh=True)
-        full_summary = _summary(lake, paths, last)
+        snapshot(last)
         generated["next_hour"] = write_bronze(spark, paths, args, following, range(history_runs, history_runs + 1))
         one_shot = run_job(lake_root, following, full_refresh=False)
-        one_shot_summary = _summary(lake, paths, following)
+        snapshot(following)
         # The history shifted by one run: each later hour gets the same lists and fetches as the next hour had.
         after, third = following.minus(hours=-4), following.minus(hours=-8)
         generated["hour_after"] = write_bronze(spark, paths, args, after, range(history_runs, history_runs + 1))
         generated["third_hour"] = write_bronze(spark, paths, args, third, range(history_runs, history_runs + 1))
-        first_on_server, incremental = run_scheduled(settings, [after, third])
-        first_on_server_summary = _summary(lake, paths, after)
-        incremental_summary = _summary(lake, paths, third)
+        first_on_server, incremental = run_scheduled(settings, [after, third], snapshot)
+        summaries = {hour: _summary(lake, paths, hour) for hour in (last, following, after, third)}
+        lake_figures = lake_tables(spark, lake_root)
     finally:
         if not args.lake_root and not args.keep:
             lake.delete(lake_root)
         spark.stop()
 
-    def report_of(measured: dict[str, object], summary: dict[str, object], budget: int) -> dict[str, object]:
+    def report_of(measured: dict[str, object], hour: LogicalHour, budget: int) -> dict[str, object]:
+        summary = summaries[hour]
         counts = summary["counts"]
         rows_in = counts["bronze_movie_rows"] + counts["bronze_review_pages"]
         return {
@@ -550,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
             "bronze_rows_per_second": round(rows_in / measured["wall_seconds"]),
             "stages": summary["stages"],
             "counts": counts,
+            "tables": silver_tables[hour.batch_run_id],
         }
 
     report = {
@@ -559,10 +594,11 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
         "load_average_at_start": round(load, 1),
         "generated": generated,
-        "full_refresh": report_of(full, full_summary, 300),
-        "incremental": report_of(incremental, incremental_summary, 60),
-        "incremental_first_on_server": report_of(first_on_server, first_on_server_summary, 60),
-        "incremental_one_shot": report_of(one_shot, one_shot_summary, 60),
+        "full_refresh": report_of(full, last, 300),
+        "incremental": report_of(incremental, third, 60),
+        "incremental_first_on_server": report_of(first_on_server, after, 60),
+        "incremental_one_shot": report_of(one_shot, following, 60),
+        "tables": lake_figures,
     }
     text = json.dumps(report, indent=2)
     print(text)  # the report is this script's output
@@ -572,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if report["full_refresh"]["within_budget"] and report["incremental"]["within_budget"] else 1
 
 
-def _summary(lake: LakeFS, paths: LakePaths, hour: LogicalHour) -> dict[str, object]:
+def _summary(lake: LakeFiles, paths: LakePaths, hour: LogicalHour) -> dict[str, object]:
     """The run record the job wrote."""
     return json.loads(lake.read_text(f"{paths.metadata('silver_runs', hour.batch_run_id)}/run.json"))
 

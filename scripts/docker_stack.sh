@@ -8,8 +8,9 @@
 #   build | clean          (re)build the two images | remove containers, network and the built images
 #   trigger-dag [DATE]     unpause and trigger the pipeline DAG (optional logical date)
 #   backfill START END     queue the pipeline's runs between two dates (the scheduler runs them)
-#   hdfs-ls                list the lake's folders down to its partitions (hdfs dfs -ls -R on the namenode)
+#   hdfs-ls                list the lake's folders (hdfs dfs -ls -R on the namenode), then each Delta table
 #   quality-docs           where the Data Docs pages of each quality suite are (inside the stack's HDFS)
+#   lake-cli ARGS          python -m spark_jobs.utils.lake_cli ARGS in the scheduler (history, show, diff, ...)
 #   hdfs-create-dirs       wait for HDFS to leave safe mode, create the lake's layer folders (hdfs dfs -mkdir)
 #   hdfs dfs ARGS          Hadoop's shell on the namenode
 #   mongo-query-views      run scripts/mongo_queries.js against moviedb
@@ -321,6 +322,7 @@ hdfs_create_dirs() {
 hdfs_ls() {
     require_engine
     docker exec batch_namenode hdfs dfs -ls -R /data | awk '/^d/ {print $NF}'
+    lake_cli tables
 }
 
 mongo_query_views() {
@@ -343,7 +345,7 @@ mongo_shell() {
 }
 
 usage() {
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -393,6 +395,7 @@ main() {
         backfill) backfill "$@" ;;
         hdfs-ls) hdfs_ls ;;
         quality-docs) lake_cli quality-docs ;;
+        lake-cli) lake_cli "$@" ;;
         hdfs-create-dirs) hdfs_create_dirs ;;
         hdfs)
             require_engine

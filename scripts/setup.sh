@@ -107,6 +107,23 @@ if [ ! -f "$hadoop_lib/hadoop-client-minicluster-$hadoop_version.jar" ] \
   done
 fi
 
+# Delta Lake's jars, at the release of the delta-spark Python package in the lock (its Maven artifact carries the
+# Spark version it is built for). Spark sessions, the Spark Connect server and the tests load them from here.
+delta_version="$(.venv/bin/python -c 'from importlib.metadata import version; print(version("delta-spark"))')"
+spark_minor="$(.venv/bin/python -c 'import pyspark; print(".".join(pyspark.__version__.split(".")[:2]))')"
+delta_lib=build/jars/delta
+if [ ! -f "$delta_lib/delta-spark_${spark_minor}_2.13-$delta_version.jar" ] \
+    || [ ! -f "$delta_lib/delta-storage-$delta_version.jar" ]; then
+  command -v mvn >/dev/null 2>&1 \
+    || fail "Maven is required to fetch Delta Lake's jars (mvn not found). Install it: sudo apt-get install maven."
+  echo "setup: fetching Delta Lake $delta_version's jars for Spark $spark_minor from Maven Central into $delta_lib"
+  rm -rf "$delta_lib" && mkdir -p "$delta_lib"
+  for artifact in "delta-spark_${spark_minor}_2.13:$delta_version" "delta-storage:$delta_version"; do
+    mvn -q -B dependency:copy "-Dartifact=io.delta:$artifact" "-DoutputDirectory=$delta_lib" \
+      || fail "could not fetch io.delta:$artifact from Maven Central (see the Maven output above)"
+  done
+fi
+
 node_stamp=node_modules/.installed-from
 node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
 npm_pid=

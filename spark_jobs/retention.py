@@ -1,19 +1,36 @@
-"""Retention: deletes whole lake partitions older than the configured number of days.
+"""Retention and upkeep of the lake's tables: expired partitions deleted, small files compacted, old files vacuumed.
 
-    python -m spark_jobs.retention --logical-date D [--dry-run]
+    python -m spark_jobs.retention --logical-date D [--dry-run] [--skip-optimize]
 
-Age is measured from the run's logical hour, never the wall clock, so a re-run decides the same way.
+Age is measured from the run's logical hour, never the wall clock, so a re-run decides the same way: a partition
+expires once the span it stands for started before the cutoff (the logical hour minus the days kept).
 
-| area | partitions | kept for |
+| table | partition (its age) | kept for |
 |---|---|---|
-| bronze/{movies,reviews,people} | year=/month=/day=/hour= | BRONZE_RETENTION_DAYS |
-| quarantine/* | batch_run_id= | BRONZE_RETENTION_DAYS (the raw records they hold) |
-| silver/movie_observations | observed_date= | SILVER_RETENTION_DAYS |
-| gold/<view> | .../batch_run_id= | GOLD_RETENTION_DAYS |
-| quality/*, metadata/* | batch_run_id= | GOLD_RETENTION_DAYS |
+| bronze/{movies,reviews,people} | year, month, day + the hour column | BRONZE_RETENTION_DAYS |
+| quarantine/* | batch_run_id (the run's hour) | BRONZE_RETENTION_DAYS (the raw records they hold) |
+| silver/movie_observations | observed_date (a whole day) | SILVER_RETENTION_DAYS |
+| gold/<view> | batch_run_id (the run's hour) | GOLD_RETENTION_DAYS |
+| quality/*, metadata/* (plain folders) | batch_run_id= | GOLD_RETENTION_DAYS |
 
-`silver/movies` and `silver/reviews` are the current state of each movie and review, not history: retention
-does not apply to them.
+`silver/movies` and `silver/reviews` are the current state of each movie and review, not history: no rows expire.
+
+For each Delta table that exists, in order:
+
+1. ``DELETE FROM delta.`path` WHERE <expired partitions>``: one commit; the files stay, so time travel to the
+   versions before it still works, until VACUUM.
+2. ``OPTIMIZE``: silver/movies ``ZORDER BY (movie_id)``; bronze/*, silver/movie_observations and silver/reviews
+   compacted (their hourly writes and MERGEs leave many small files and deletion vectors). ``--skip-optimize``
+   leaves it out; the Silver job calls :func:`optimize_silver` after a full refresh.
+3. ``VACUUM ... RETAIN DELTA_VACUUM_RETENTION_HOURS HOURS``: deletes the files no version of that many hours
+   reads; time travel then reaches those versions only.
+
+The expired ``batch_run_id=`` folders of quality/ and metadata/ are deleted as files (:class:`LakeFiles`).
+``--dry-run`` lists, per table, the partitions and row counts DELETE would remove and the files
+``VACUUM ... DRY RUN`` would delete now, and commits nothing.
+
+The job's commits name ``retention_YYYY_MM_DD_HH`` in their userMetadata, not a batch_run_id: the time travel of a
+pipeline run (:func:`spark_jobs.utils.tables.version_of_run`) never lands on them.
 """
 
 from __future__ import annotations
@@ -21,111 +38,283 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from config.settings import Settings, get_settings
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils import tables
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import BRONZE_DATASETS, GOLD_VIEWS, LakeFS, LakePaths, open_lake
+from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
 log = logging.getLogger(__name__)
+
+Partitioning = Literal["hour", "observed_date", "batch_run_id"]
+# Plain-file layers whose batch_run_id= folders expire after GOLD_RETENTION_DAYS.
+FOLDER_LAYERS = ("quality", "metadata")
+# Tables OPTIMIZE clusters by a column; the others it only compacts.
+ZORDER_BY = {"silver/movies": ("movie_id",)}
+SILVER_OPTIMIZED = ("silver/movies", "silver/reviews", "silver/movie_observations")
+# The daily OPTIMIZE: the hourly bronze tables, then Silver's.
+OPTIMIZED = (*(f"bronze/{name}" for name in BRONZE_DATASETS), *SILVER_OPTIMIZED)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a table's rows age: the partitioning that dates them, and the days they are kept."""
+
+    partitioning: Partitioning
+    days: int
 
 
 @dataclass(frozen=True)
 class Expired:
-    area: str
-    path: str
-    partition_time: datetime
+    """What retention removes from one table: the DELETE's condition and the partitions it matches."""
+
+    table: str
+    condition: str
+    partitions: tuple[tuple[str, int], ...]  # (partition, rows)
+
+    @property
+    def rows(self) -> int:
+        return sum(rows for _, rows in self.partitions)
 
 
-def partition_time(values: dict[str, str]) -> datetime | None:
-    """The time a partition stands for, from its folder names; None when they name no time."""
-    if "batch_run_id" in values:
-        try:
-            return LogicalHour.parse(values["batch_run_id"]).start
-        except ValueError:
-            return None
-    if "observed_date" in values:
-        try:
-            return datetime.fromisoformat(values["observed_date"]).replace(tzinfo=UTC)
-        except ValueError:
-            return None
-    if {"year", "month", "day", "hour"} <= values.keys():
-        try:
-            return datetime(
-                int(values["year"]), int(values["month"]), int(values["day"]), int(values["hour"]), tzinfo=UTC
-            )
-        except ValueError:
-            return None
+def commit_name(hour: LogicalHour) -> str:
+    """The userMetadata of the retention job's commits: its day and hour, apart from the pipeline's runs."""
+    return hour.start.strftime("retention_%Y_%m_%d_%H")
+
+
+def rule_for(table: str, settings: Settings) -> Rule | None:
+    """The retention of a table (``layer/name``); None for the tables no rows expire from."""
+    layer = table.split("/", 1)[0]
+    if layer == "bronze":
+        return Rule("hour", settings.bronze_retention_days)
+    if layer == "quarantine":
+        return Rule("batch_run_id", settings.bronze_retention_days)
+    if layer == "gold":
+        return Rule("batch_run_id", settings.gold_retention_days)
+    if table == "silver/movie_observations":
+        return Rule("observed_date", settings.silver_retention_days)
     return None
 
 
-def retention_plan(settings: Settings, paths: LakePaths) -> list[tuple[str, str, int]]:
-    """(area, dataset path, days kept) for every dataset retention applies to."""
-    bronze, silver, gold = settings.bronze_retention_days, settings.silver_retention_days, settings.gold_retention_days
-    plan = [(f"bronze/{name}", paths.bronze(name), bronze) for name in BRONZE_DATASETS]
-    plan.append(("silver/movie_observations", paths.silver("movie_observations"), silver))
-    plan.extend((f"gold/{view}", paths.gold(view), gold) for view in GOLD_VIEWS)
-    plan.extend(
-        [
-            ("quarantine", paths.layer("quarantine"), bronze),
-            ("quality", paths.layer("quality"), gold),
-            ("metadata", paths.layer("metadata"), gold),
-        ]
-    )
-    return plan
+def hour_condition(cutoff: LogicalHour) -> str:
+    """Bronze rows of the hours that started before ``cutoff``.
+
+    A cutoff at midnight (the daily DAG's) needs the day partitions alone, so DELETE drops whole files unread;
+    otherwise the cutoff's own day is narrowed by the ``hour`` column.
+    """
+    start = cutoff.start
+    day_key = "year * 10000 + month * 100 + day"
+    day = start.year * 10000 + start.month * 100 + start.day
+    if start.hour == 0:
+        return f"{day_key} < {day}"
+    return f"{day_key} <= {day} AND ({day_key}) * 100 + hour < {day * 100 + start.hour}"
 
 
-def find_expired(lake: LakeFS, settings: Settings, paths: LakePaths, now: datetime) -> list[Expired]:
+def date_condition(cutoff: LogicalHour) -> str:
+    """Observations of the days that ended by ``cutoff``."""
+    return f"observed_date < DATE'{cutoff.start.date().isoformat()}'"
+
+
+def expired_runs(run_ids: Iterable[str], cutoff: LogicalHour) -> list[str]:
+    """The run ids whose logical hour is before ``cutoff``, sorted; values that are not a batch_run_id stay."""
     expired = []
-    for area, dataset, days in retention_plan(settings, paths):
-        cutoff = now - timedelta(days=days)
-        for values, path in lake.walk_partitions(dataset):
-            moment = partition_time(values)
-            if moment is not None and moment < cutoff:
-                expired.append(Expired(area, _outermost_timed_folder(path, values), moment))
-    # A partition folder such as batch_run_id= can hold nested folders: delete each expired folder once.
-    unique = {item.path: item for item in expired}
-    return sorted(unique.values(), key=lambda item: item.path)
+    for run_id in run_ids:
+        try:
+            hour = LogicalHour.parse(run_id)
+        except ValueError:
+            continue
+        if hour.batch_run_id == run_id and hour < cutoff:
+            expired.append(run_id)
+    return sorted(expired)
 
 
-def _outermost_timed_folder(path: str, values: dict[str, str]) -> str:
-    """For bronze, the hour folder; for the others, the folder of the key that carries the time."""
-    for key in ("batch_run_id", "observed_date"):
-        marker = f"/{key}={values.get(key)}"
-        if key in values and marker in path:
-            return path[: path.index(marker) + len(marker)]
-    return path
-
-
-def apply_retention(lake: LakeFS, settings: Settings, hour: LogicalHour, dry_run: bool) -> dict[str, object]:
-    """Deletes (or, in a dry run, lists) every expired partition; returns counts per area and the paths."""
-    expired = find_expired(lake, settings, open_lake(settings.lake_root), hour.start)
-    for item in expired:
-        if dry_run:
-            log.info("would delete %s (%s, %s)", item.path, item.area, item.partition_time.isoformat())
-        else:
-            lake.delete(item.path)
-    by_area: dict[str, int] = {}
-    for item in expired:
-        by_area[item.area] = by_area.get(item.area, 0) + 1
-    log.info(
-        "retention %s: %s", "dry run" if dry_run else "done", json.dumps(by_area) if by_area else "nothing expired"
+def find_expired(spark: SparkSession, table: str, path: str, rule: Rule, hour: LogicalHour) -> Expired:
+    """The partitions of the table older than the rule's days before ``hour``, with their row counts."""
+    cutoff = hour.minus(days=rule.days)
+    source = tables.ref(path)
+    if rule.partitioning == "batch_run_id":
+        counts = spark.sql(f"SELECT batch_run_id, count(*) AS n FROM {source} GROUP BY batch_run_id").collect()
+        rows = {row.batch_run_id: int(row.n) for row in counts}
+        runs = expired_runs((run for run in rows if run is not None), cutoff)
+        partitions = tuple((f"batch_run_id={run}", rows[run]) for run in runs)
+        return Expired(table, tables.is_in("batch_run_id", runs), partitions)
+    if rule.partitioning == "observed_date":
+        condition = date_condition(cutoff)
+        counts = spark.sql(
+            f"SELECT observed_date, count(*) AS n FROM {source} WHERE {condition} "
+            "GROUP BY observed_date ORDER BY observed_date"
+        ).collect()
+        partitions = tuple((f"observed_date={row.observed_date.isoformat()}", int(row.n)) for row in counts)
+        return Expired(table, condition, partitions)
+    condition = hour_condition(cutoff)
+    counts = spark.sql(
+        f"SELECT year, month, day, hour, count(*) AS n FROM {source} WHERE {condition} "
+        "GROUP BY year, month, day, hour ORDER BY year, month, day, hour"
+    ).collect()
+    partitions = tuple(
+        (f"year={row.year}/month={row.month}/day={row.day}/hour={row.hour}", int(row.n)) for row in counts
     )
-    return {
+    return Expired(table, condition, partitions)
+
+
+def expired_folders(files: LakeFiles, paths: LakePaths, days: int, hour: LogicalHour) -> list[str]:
+    """The ``batch_run_id=`` folders of quality/ and metadata/ whose run is older than ``days`` before ``hour``."""
+    cutoff = hour.minus(days=days)
+    folders = []
+    for layer in FOLDER_LAYERS:
+        for dataset in files.list(paths.layer(layer)):
+            runs = {
+                child.name.removeprefix("batch_run_id="): child.path
+                for child in files.list(dataset.path)
+                if child.is_dir and child.name.startswith("batch_run_id=")
+            }
+            folders.extend(runs[run] for run in expired_runs(runs, cutoff))
+    return sorted(folders)
+
+
+# ---------------------------------------------------------------------------------------------- OPTIMIZE
+
+
+def optimize_table(spark: SparkSession, table: str, path: str) -> dict[str, Any] | None:
+    """OPTIMIZE one table (Z-ordered when :data:`ZORDER_BY` names it); its files before and after, and the time.
+    None when the table does not exist yet."""
+    if not tables.exists(spark, path):
+        log.info("OPTIMIZE %s skipped: no table at %s yet", table, path)
+        return None
+    zorder_by = ZORDER_BY.get(table, ())
+    started = time.monotonic()
+    before = int(tables.detail(spark, path)["numFiles"])
+    metrics = tables.optimize(spark, path, zorder_by)
+    after = int(tables.detail(spark, path)["numFiles"])
+    seconds = round(time.monotonic() - started, 1)
+    log.info(
+        "OPTIMIZE %s%s: %d -> %d files (%d written, %d replaced) in %.1f s",
+        table,
+        f" ZORDER BY ({', '.join(zorder_by)})" if zorder_by else "",
+        before,
+        after,
+        metrics["files_added"],
+        metrics["files_removed"],
+        seconds,
+    )
+    return {"files_before": before, "files_after": after, "seconds": seconds, **metrics}
+
+
+def optimize_tables(spark: SparkSession, paths: LakePaths, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """OPTIMIZE each of the tables (``layer/name``) that exists; results by table."""
+    results = {}
+    for table in names:
+        layer, name = table.split("/", 1)
+        path = paths.bronze(name) if layer == "bronze" else paths.silver(name)
+        result = optimize_table(spark, table, path)
+        if result is not None:
+            results[table] = result
+    return results
+
+
+def optimize_silver(spark: SparkSession, paths: LakePaths) -> dict[str, dict[str, Any]]:
+    """silver/movies Z-ordered by movie_id, silver/reviews and silver/movie_observations compacted: what the
+    Silver job runs after a full refresh (which rewrites every file)."""
+    return optimize_tables(spark, paths, SILVER_OPTIMIZED)
+
+
+def optimize_lake(spark: SparkSession, paths: LakePaths) -> dict[str, dict[str, Any]]:
+    """The daily OPTIMIZE: the hourly bronze tables compacted, then the Silver tables (:func:`optimize_silver`)."""
+    return optimize_tables(spark, paths, OPTIMIZED)
+
+
+# ---------------------------------------------------------------------------------------------- the job
+
+
+def apply_retention(
+    spark: SparkSession,
+    settings: Settings,
+    hour: LogicalHour,
+    *,
+    dry_run: bool = False,
+    optimize: bool = True,
+) -> dict[str, Any]:
+    """Deletes (or, in a dry run, lists) the expired partitions and folders, OPTIMIZEs, then VACUUMs every table.
+
+    Returns, per table: the expired partitions with their rows, the rows deleted, OPTIMIZE's facts and the files
+    VACUUM deleted (in a dry run, the files it would delete); and the expired folders.
+    """
+    paths = open_lake(settings.lake_root)
+    files = LakeFiles(paths.root)
+    found = tables.find(files, paths)
+    report: dict[str, dict[str, Any]] = {table: {} for table, _ in found}
+    verb = "would delete" if dry_run else "deleting"
+    if not dry_run:
+        tables.commits_as(spark, commit_name(hour))
+
+    for table, path in found:
+        rule = rule_for(table, settings)
+        if rule is None:
+            continue
+        expired = find_expired(spark, table, path, rule, hour)
+        for partition, rows in expired.partitions:
+            log.info("%s %s %s: %d rows (older than %d days)", verb, table, partition, rows, rule.days)
+        report[table]["expired"] = [{"partition": partition, "rows": rows} for partition, rows in expired.partitions]
+        if expired.partitions and not dry_run:
+            report[table]["deleted_rows"] = tables.delete_where(spark, path, expired.condition)
+
+    if optimize and not dry_run:
+        for table, result in optimize_lake(spark, paths).items():
+            report[table]["optimize"] = result
+    elif optimize:
+        log.info("would OPTIMIZE: %s", ", ".join(table for table, _ in found if table in OPTIMIZED) or "nothing")
+
+    hours = settings.delta_vacuum_retention_hours
+    with tables.vacuum_retention(spark, hours):
+        for table, path in found:
+            if dry_run:
+                doomed = tables.vacuum_dry_run(spark, path, hours)
+                for file in doomed:
+                    log.info("VACUUM %s would delete %s", table, file)
+                report[table]["vacuum_files"] = doomed
+            else:
+                report[table]["vacuumed_files"] = tables.vacuum(spark, path, hours)
+                log.info("VACUUM %s RETAIN %d HOURS: %s files deleted", table, hours, report[table]["vacuumed_files"])
+
+    folders = expired_folders(files, paths, settings.gold_retention_days, hour)
+    for folder in folders:
+        if dry_run:
+            log.info("would delete %s (older than %d days)", folder, settings.gold_retention_days)
+        else:
+            files.delete(folder)
+
+    summary = {
         "batch_run_id": hour.batch_run_id,
         "dry_run": dry_run,
-        "expired_partitions": by_area,
-        "paths": [item.path for item in expired],
+        "vacuum_retention_hours": hours,
+        "tables": report,
+        "folders": folders,
     }
+    expired_rows = {table: sum(p["rows"] for p in entry.get("expired", [])) for table, entry in report.items()}
+    log.info(
+        "retention %s: %d tables, expired rows %s, %d folders",
+        "dry run" if dry_run else "done",
+        len(found),
+        json.dumps({table: rows for table, rows in expired_rows.items() if rows}),
+        len(folders),
+    )
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--logical-date", required=True)
-    parser.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    parser.add_argument("--dry-run", action="store_true", help="list what would be deleted; change nothing")
+    parser.add_argument("--skip-optimize", action="store_true", help="leave OPTIMIZE out")
     options = parser.parse_args(argv)
     hour = LogicalHour.parse(options.logical_date)
     configure_logging("retention", hour.batch_run_id)
@@ -135,10 +324,10 @@ def main(argv: list[str] | None = None) -> int:
 
     spark = build_spark_session(settings, "retention")
     try:
-        summary = apply_retention(LakeFS(spark), settings, hour, options.dry_run)
+        summary = apply_retention(spark, settings, hour, dry_run=options.dry_run, optimize=not options.skip_optimize)
     finally:
         spark.stop()
-    print(json.dumps({key: value for key, value in summary.items() if key != "paths"}, indent=2))
+    print(json.dumps(summary, indent=2, default=str))
     return 0
 
 

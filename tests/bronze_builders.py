@@ -12,7 +12,9 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from master_dataset.partitioning import LogicalHour
+from master_dataset.schema import TABLE_PARTITION_COLUMNS
 from spark_jobs.silver import schemas
+from spark_jobs.utils import tables
 from spark_jobs.utils.lake import LakePaths
 
 LIST_ENDPOINT = {
@@ -159,6 +161,9 @@ def frame(spark: SparkSession, rows: list[tuple[Any, ...]]) -> DataFrame:
 
 def write(spark: SparkSession, lake_root: str, dataset: str, rows: list[tuple[Any, ...]]) -> None:
     """Writes rows into bronze/<dataset>, replacing exactly the hour partitions they belong to."""
-    frame(spark, rows).write.mode("overwrite").partitionBy("year", "month", "day", "hour").parquet(
-        LakePaths(lake_root).bronze(dataset)
-    )
+    df = frame(spark, rows)
+    hours = sorted({(r.year, r.month, r.day, r.hour) for r in df.select("year", "month", "day", "hour").collect()})
+    condition = " OR ".join(f"(year = {y} AND month = {m} AND day = {d} AND hour = {h})" for y, m, d, h in hours)
+    # The commit names its run, as the bronze job's does (Silver tells a re-ingested run by it).
+    tables.commits_as(spark, max(r.batch_run_id for r in df.select("batch_run_id").distinct().collect()))
+    tables.replace_where(df, LakePaths(lake_root).bronze(dataset), condition, TABLE_PARTITION_COLUMNS)

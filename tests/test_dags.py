@@ -108,12 +108,32 @@ def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
     spark_tasks = [task for task in dag.tasks if isinstance(task, SparkSubmitOperator)]
     assert len(spark_tasks) == 9
     store = dag.get_task("ingestion.store_to_hdfs_bronze")
-    assert store.application_args[2:] == ["--step", "store", "--step", "update-metadata"]
+    assert store.application_args[2:5] == ["--step", "store", "--step"]
     for task in spark_tasks:
         assert (_PROJECT / task.application).exists() or task.application.startswith(str(_PROJECT))
         assert task.application_args[0] == "--logical-date"
         assert "data_interval_end" in task.application_args[1]
         assert task._conn_id == "spark_default"
+
+
+@pytest.mark.parametrize("reingest", [False, True])
+def test_the_reingest_parameter_reaches_bronze_and_gold_as_their_flags(dagbag, reingest: bool) -> None:
+    import jinja2
+
+    from spark_jobs.bronze.run import parse_args as bronze_args
+    from spark_jobs.gold.run import parse_args as gold_args
+
+    dag = dagbag.dags.get("tmdb_batch_pipeline")
+    assert dag.params["reingest"] is False
+
+    def rendered(task_id: str) -> list[str]:
+        arguments = dag.get_task(task_id).application_args
+        return [jinja2.Template(arg).render(params={"reingest": reingest}) for arg in arguments[2:]]
+
+    hour = ["--logical-date", "batch_2025_11_09_12"]
+    for task_id in ("ingestion.extract_movies", "ingestion.validate_extraction", "ingestion.store_to_hdfs_bronze"):
+        assert bronze_args([*hour, *rendered(task_id)]).reingest is reingest
+    assert gold_args([*hour, *rendered("aggregate.silver_to_gold")]).force is reingest
 
 
 CLIENT_JVM = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile={_PROJECT}/build/jvm/connect-client.jsa"

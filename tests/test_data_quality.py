@@ -10,7 +10,7 @@ from pyspark.sql import SparkSession
 from ge_expectations import batch_layer_suite as suites
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.silver import schemas
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests import bronze_builders as b
 from tests import silver_builders as sb
 
@@ -18,8 +18,8 @@ RUN = "batch_2025_10_17_16"
 
 
 @pytest.fixture
-def lake(spark: SparkSession) -> LakeFS:
-    return LakeFS(spark)
+def lake(lake_root: str) -> LakeFiles:
+    return LakeFiles(lake_root)
 
 
 def movie(movie_id: int, **fields) -> dict:
@@ -27,7 +27,7 @@ def movie(movie_id: int, **fields) -> dict:
             "sentiment_label": "positive", "last_observed_at": sb.utc(2025, 10, 17, 16), **fields}  # fmt: skip
 
 
-def run_movies_suite(spark: SparkSession, lake: LakeFS, lake_root: str, rows: list[dict], min_rows: int = 1):
+def run_movies_suite(spark: SparkSession, lake: LakeFiles, lake_root: str, rows: list[dict], min_rows: int = 1):
     paths = LakePaths(lake_root)
     return suites.validate(
         sb.movies(spark, rows),
@@ -35,7 +35,7 @@ def run_movies_suite(spark: SparkSession, lake: LakeFS, lake_root: str, rows: li
         suites.silver_movies_suite(schemas.SILVER_MOVIES.fieldNames(), min_rows),
         batch_run_id=RUN,
         quality_path=paths.quality("silver_movies", RUN),
-        lake_fs=lake,
+        lake_files=lake,
         dataset=paths.silver("movies"),
     )
 
@@ -124,7 +124,7 @@ def test_bronze_suite_rejects_unknown_endpoints_and_missing_bodies(spark, lake, 
         suites.bronze_suite(),
         batch_run_id=RUN,
         quality_path=LakePaths(lake_root).quality("bronze_movies", RUN),
-        lake_fs=lake,
+        lake_files=lake,
     )
 
     assert sorted(report.critical_failures) == sorted(
@@ -146,7 +146,7 @@ def test_observations_suite_rejects_two_rows_for_one_movie_in_one_run(spark, lak
         suites.silver_observations_suite(schemas.MOVIE_OBSERVATIONS.fieldNames(), 1),
         batch_run_id=RUN,
         quality_path=LakePaths(lake_root).quality("silver_movie_observations", RUN),
-        lake_fs=lake,
+        lake_files=lake,
     )
 
     assert report.critical_failures == ["(movie_id, batch_run_id) together are unique"]

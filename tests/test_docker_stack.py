@@ -4,8 +4,10 @@ The compose file is validated by Debian's docker-compose and yamllint, every she
 file's content against the seed: services, container names, ports, healthchecks, volumes, network and start
 order. Its Spark Connect server is checked against the embedded stack's (the same configuration and connection).
 The images are checked against the lock (Spark == locked pyspark, Airflow == locked apache-airflow, one Python
-minor version in both), the variables against .env.example and the settings' defaults, and scripts/docker_stack.sh
-against a stand-in `docker` that records what it is asked to do.
+minor version in both, Delta Lake's jars of the locked delta-spark where the Spark sessions load them, fetched by
+docker/fetch-delta-jars.sh, run here against a stand-in Maven Central), the variables against .env.example and
+the settings' defaults, and scripts/docker_stack.sh against a stand-in `docker` that records what it is asked to
+do.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ SPARK_HEALTH_SCRIPT = ROOT / "docker" / "spark-health.sh"
 AIRFLOW_DOCKERFILE = ROOT / "docker" / "airflow.Dockerfile"
 STACK_SCRIPT = ROOT / "scripts" / "docker_stack.sh"
 AIRFLOW_INIT_SCRIPT = ROOT / "docker" / "airflow-init.sh"
+DELTA_FETCH_SCRIPT = ROOT / "docker" / "fetch-delta-jars.sh"
+# The project's root in both images (their WORKDIR, where `COPY . .` puts the repository).
+IMAGE_PROJECT_ROOT = "/opt/batch"
+# Where the images put Delta Lake's jars: the place spark_session.DELTA_JARS_DIR names, under the image's root.
+IMAGE_DELTA_JARS_DIR = f"{IMAGE_PROJECT_ROOT}/build/jars/delta"
+MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 
 # The seed's services (Compose service name -> container name) in the seed's start order, plus spark-connect,
 # the Spark Connect server the DAG tasks submit to. The api-server of Airflow 3 keeps the seed's webserver
@@ -198,6 +206,15 @@ def dockerfile_from(path: Path) -> list[str]:
 def locked_versions() -> dict[str, str]:
     pins = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", (ROOT / "requirements.lock").read_text(), flags=re.MULTILINE)
     return {name.lower(): version for name, version in pins}
+
+
+def locked_delta_jars() -> list[str]:
+    """The file names of Delta Lake's jars for the lock: delta-spark at the lock's release, built for its pyspark."""
+    lock = locked_versions()
+    spark_minor = ".".join(lock["pyspark"].split(".")[:2])
+    return sorted(
+        [f"delta-spark_{spark_minor}_2.13-{lock['delta-spark']}.jar", f"delta-storage-{lock['delta-spark']}.jar"]
+    )
 
 
 def depends_on(service: dict) -> dict[str, str]:
@@ -430,7 +447,12 @@ def test_the_spark_connect_server_has_the_embedded_stacks_configuration(monkeypa
     assert command[command.index("--master") + 1] == master
     assert {key: value for key, value in conf.items() if key != "spark.driver.host"} == expected
     # The settings the jobs need are among them, those of the environment from the same variables as Airflow's.
-    assert conf["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
+    # Every dataset is a Delta table: Delta's extension and catalog, its jars where both images put them (tested
+    # below); a write replaces exactly what its replaceWhere names, never by Spark's partition overwrite mode.
+    assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+    assert conf["spark.sql.catalog.spark_catalog"] == "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+    assert conf["spark.jars"].split(",") == [f"{IMAGE_DELTA_JARS_DIR}/{name}" for name in locked_delta_jars()]
+    assert "spark.sql.sources.partitionOverwriteMode" not in conf
     assert conf["spark.sql.session.timeZone"] == "UTC"
     assert conf["spark.sql.execution.arrow.pyspark.enabled"] == "true"
     assert conf["spark.executorEnv.PYTHONPATH"] == "/opt/batch"
@@ -558,6 +580,120 @@ def test_both_images_install_the_project_and_keep_local_state_out() -> None:
         assert "--no-deps -e ." in path.read_text(), path.name
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".env", ".venv", ".git", "node_modules", "data"} <= ignored
+
+
+def test_both_images_carry_the_delta_jars_of_the_lock_where_the_spark_sessions_look() -> None:
+    from spark_jobs.utils.spark_session import DELTA_JARS_DIR, PROJECT_ROOT, delta_jars
+
+    # The place in the image is the one the code names, relative to the project root.
+    assert f"{IMAGE_PROJECT_ROOT}/{DELTA_JARS_DIR.relative_to(PROJECT_ROOT).as_posix()}" == IMAGE_DELTA_JARS_DIR
+    # `make setup` fetched the same artifacts for the lock here; the server's spark.jars names them (tested above).
+    assert sorted(jar.name for jar in delta_jars()) == locked_delta_jars()
+    # The host's build/ (its jars among them) never reaches an image: each fetches its own.
+    assert "build" in (ROOT / ".dockerignore").read_text().split()
+    for path in (SPARK_DOCKERFILE, AIRFLOW_DOCKERFILE):
+        text = path.read_text()
+        assert dockerfile_args(path)["DELTA_VERSION"] == locked_versions()["delta-spark"], path.name
+        assert re.search(r"^WORKDIR " + re.escape(IMAGE_PROJECT_ROOT) + "$", text, flags=re.MULTILINE), path.name
+        fetch = re.search(
+            r'^RUN DELTA_VERSION="\$\{DELTA_VERSION\}" bash docker/fetch-delta-jars\.sh (\S+)$', text, re.MULTILINE
+        )
+        assert fetch and fetch.group(1) == IMAGE_DELTA_JARS_DIR, path.name
+        # The script is copied in before it runs, after the locked packages it checks the version against.
+        copy = re.search(r"^COPY (--chown=\S+ )?docker/fetch-delta-jars\.sh docker/$", text, flags=re.MULTILINE)
+        project = re.search(r"^COPY (--chown=\S+ )?\. \.$", text, flags=re.MULTILINE)
+        assert copy and project, path.name
+        assert text.index("-r requirements.lock") < copy.start() < fetch.start() < project.start(), path.name
+        # The build fails unless the project's own lookup finds them.
+        assert "from spark_jobs.utils.spark_session import delta_jars; print(*delta_jars())" in text, path.name
+
+
+FAKE_CURL = r"""#!/usr/bin/env bash
+# Stands in for curl: serves files of $FAKE_REPOSITORY for the URLs under Maven Central, records each URL.
+out="" url=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --output) out=$2; shift 2 ;;
+        --retry) shift 2 ;;
+        -*) shift ;;
+        *) url=$1; shift ;;
+    esac
+done
+printf '%s\n' "$url" >>"$FAKE_CURL_LOG"
+file="$FAKE_REPOSITORY/${url#https://repo1.maven.org/maven2/}"
+[[ -f "$file" ]] || exit 22
+if [[ -n "$out" ]]; then cp "$file" "$out"; else cat "$file"; fi
+"""
+
+
+def fake_maven_central(tmp_path: Path, jars: list[str], corrupt: str | None = None) -> Path:
+    """A folder laid out as Maven Central for io.delta's ``jars``, each with its .sha1 (wrong for ``corrupt``)."""
+    import hashlib
+
+    repository = tmp_path / "maven"
+    for jar in jars:
+        artifact, version = jar.removesuffix(".jar").rsplit("-", 1)
+        folder = repository / "io" / "delta" / artifact / version
+        folder.mkdir(parents=True)
+        content = f"not really {jar}".encode()
+        (folder / jar).write_bytes(content)
+        digest = hashlib.sha1(content if jar != corrupt else b"something else").hexdigest()
+        (folder / f"{jar}.sha1").write_text(f"{digest}  {jar}\n")
+    return repository
+
+
+def run_delta_fetch(tmp_path: Path, repository: Path, dest: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "curl").write_text(FAKE_CURL)
+    (bin_dir / "curl").chmod(0o755)
+    return subprocess.run(
+        ["bash", str(DELTA_FETCH_SCRIPT), str(dest)],
+        env=clean_env(
+            PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            PYTHON=sys.executable,  # the image's python: the one with the locked pyspark and delta-spark
+            FAKE_REPOSITORY=str(repository),
+            FAKE_CURL_LOG=str(tmp_path / "curl.log"),
+            **env,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_delta_fetch_script_gets_the_locked_jars_from_maven_central_and_checks_them(tmp_path: Path) -> None:
+    jars = locked_delta_jars()
+    delta_version = locked_versions()["delta-spark"]
+    repository = fake_maven_central(tmp_path, jars)
+    dest = tmp_path / "image" / "build" / "jars" / "delta"
+    result = run_delta_fetch(tmp_path, repository, dest, DELTA_VERSION=delta_version)
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in dest.iterdir()) == jars
+    requested = (tmp_path / "curl.log").read_text().split()
+    for jar in jars:
+        artifact = jar.removesuffix(f"-{delta_version}.jar")
+        url = f"{MAVEN_CENTRAL}/io/delta/{artifact}/{delta_version}/{jar}"
+        assert url in requested and f"{url}.sha1" in requested
+    # The project's lookup finds exactly these in such a folder (delta-*.jar, at least two).
+    assert sorted(path.name for path in dest.glob("delta-*.jar")) == jars
+
+
+def test_the_delta_fetch_script_refuses_a_bad_checksum_or_a_version_other_than_the_locks(tmp_path: Path) -> None:
+    jars = locked_delta_jars()
+    delta_version = locked_versions()["delta-spark"]
+    corrupt = fake_maven_central(tmp_path / "corrupt", jars, corrupt=jars[0])
+    dest = tmp_path / "dest"
+    result = run_delta_fetch(tmp_path, corrupt, dest, DELTA_VERSION=delta_version)
+    assert result.returncode == 1 and "SHA-1" in result.stderr
+    assert not (dest / jars[0]).exists()
+
+    other = run_delta_fetch(tmp_path, corrupt, tmp_path / "other", DELTA_VERSION="9.9.9")
+    assert other.returncode == 1 and f"delta-spark {delta_version}" in other.stderr
+    assert not (tmp_path / "other").exists()
+    missing = run_delta_fetch(tmp_path, corrupt, tmp_path / "other")
+    assert missing.returncode == 2 and "DELTA_VERSION" in missing.stderr
 
 
 # ---------------------------------------------------------------------------------------------- variables

@@ -31,7 +31,7 @@ from batch_views.export_to_mongo import (
     validate,
 )
 from master_dataset.partitioning import LogicalHour
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests.serving_builders import (
     GOLD_R1,
     GOLD_R2,
@@ -73,7 +73,7 @@ def gold_lake(spark, tmp_path_factory: pytest.TempPathFactory) -> str:
         "expectations": {"genre_analytics": {"evaluated": 7, "passed": 7}},
         "stages": {"left": "out"},
     }
-    LakeFS(spark).write_text(f"{LakePaths(root).metadata('gold_runs', R2)}/run.json", json.dumps(record))
+    LakeFiles(root).write_text(f"{LakePaths(root).metadata('gold_runs', R2)}/run.json", json.dumps(record))
     return root
 
 

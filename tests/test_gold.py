@@ -1,5 +1,5 @@
-"""The Gold job on a temporary lake: layout, run record, re-runs that replace only their own folders, and a
-failed expectation that publishes nothing."""
+"""The Gold job on a temporary lake: layout, run record, re-runs that replace only their own run, and a
+failed expectation that commits nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from config.settings import load_settings
 from ge_expectations.batch_layer_suite import DataQualityError
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.gold.run import VIEW_NAMES, parse_args, run_gold
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.utils import tables
+from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests import silver_builders as silver
 from tests.silver_builders import cast
 
@@ -24,25 +25,27 @@ EARLIER = LogicalHour.parse("batch_2025_06_01_08")
 
 
 def write_silver(spark, paths: LakePaths, movies: list[dict], reviews=None, observations=None) -> None:
-    """Silver in its lake layout; only the datasets given (a test of one view needs only its inputs)."""
-    # The session overwrites partitions dynamically: start from nothing so that no stale partition survives.
-    LakeFS(spark).delete(paths.layer("silver"))
-    silver.movies(spark, movies).write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
-        paths.silver("movies")
-    )
+    """Silver's Delta tables, replaced whole; only the datasets given (a test of one view needs only its inputs)."""
+    tables.overwrite(silver.movies(spark, movies), paths.silver("movies"), ["year", "month", "genre"])
     if reviews is not None:
-        silver.reviews(spark, reviews).write.mode("overwrite").partitionBy("year", "month", "genre").parquet(
-            paths.silver("reviews")
-        )
+        tables.overwrite(silver.reviews(spark, reviews), paths.silver("reviews"), ["year", "month", "genre"])
     if observations is not None:
-        silver.observations(spark, observations).write.mode("overwrite").partitionBy("observed_date").parquet(
-            paths.silver("movie_observations")
+        tables.overwrite(
+            silver.observations(spark, observations), paths.silver("movie_observations"), ["observed_date"]
         )
 
 
 def read_gold(spark, paths: LakePaths, view: str):
-    # With its schema: partition inference would read the folder window=7d as the double 7.0.
-    return spark.read.schema(GOLD_SCHEMAS[view]).parquet(paths.gold(view))
+    return spark.read.format("delta").load(paths.gold(view)).select(*GOLD_SCHEMAS[view].fieldNames())
+
+
+def layout(spark, paths: LakePaths, view: str, *columns: str) -> set[tuple]:
+    """The distinct values of the view's layout columns, with the run last."""
+    return {tuple(row) for row in read_gold(spark, paths, view).select(*columns, "batch_run_id").distinct().collect()}
+
+
+def version(spark, paths: LakePaths, view: str) -> int:
+    return tables.last_commit(spark, paths.gold(view))["version"]
 
 
 MOVIES = [
@@ -65,7 +68,7 @@ OBSERVATIONS = [
 
 @pytest.fixture
 def lake(spark, lake_root):
-    return LakePaths(lake_root), LakeFS(spark), load_settings(_env_file=None, lake_root=lake_root)
+    return LakePaths(lake_root), LakeFiles(lake_root), load_settings(_env_file=None, lake_root=lake_root)
 
 
 def test_gold_run_publishes_every_view_partitioned_with_the_run_last_and_records_the_run(spark, lake):
@@ -74,22 +77,19 @@ def test_gold_run_publishes_every_view_partitioned_with_the_run_last_and_records
 
     record = run_gold(spark, settings, HOUR)
 
-    run = {"batch_run_id": HOUR.batch_run_id}
-    assert fs.list_partitions(paths.gold("genre_analytics")) == [
-        {"year": "2024", "month": "5", **run},
-        {"year": "2025", "month": "1", **run},
-    ]
-    assert fs.list_partitions(paths.gold("trending_scores")) == [
-        {"window": window, "year": "2025", "month": "6", **run} for window in ("30d", "7d", "90d")
-    ]
-    assert fs.list_partitions(paths.gold("temporal_analysis")) == [
-        {"period": "month", **run},
-        {"period": "year", **run},
-    ]
-    assert fs.list_partitions(paths.gold("sentiment_trends")) == [{"year": "2025", "month": "5", **run}]
+    run = HOUR.batch_run_id
+    for view in VIEW_NAMES:
+        # Each run's rows are a partition of their own: a re-run replaces exactly its run.
+        assert tables.detail(spark, paths.gold(view))["partitionColumns"] == ["batch_run_id"]
+        assert tables.last_commit(spark, paths.gold(view))["userMetadata"] == run
+    assert layout(spark, paths, "genre_analytics", "year", "month") == {(2024, 5, run), (2025, 1, run)}
+    assert layout(spark, paths, "trending_scores", "window", "year", "month") == {
+        (window, 2025, 6, run) for window in ("30d", "7d", "90d")
+    }
+    assert layout(spark, paths, "temporal_analysis", "period") == {("month", run), ("year", run)}
+    assert layout(spark, paths, "sentiment_trends", "year", "month") == {(2025, 5, run)}
     for view in ("actor_networks", "actor_collaborations"):
-        assert fs.list_partitions(paths.gold(view)) == [{"year": "2025", "month": "6", **run}]
-    assert fs.list_partitions(paths.gold("movie_analytics")) == [run]
+        assert layout(spark, paths, view, "year", "month") == {(2025, 6, run)}
     assertDataFrameEqual(
         read_gold(spark, paths, "movie_analytics").select("movie_id", "roi", "top_cast", "batch_run_id"),
         [Row(1, 4.0, ["A", "B"], HOUR.batch_run_id), Row(2, None, ["B", "C"], HOUR.batch_run_id)],
@@ -117,39 +117,53 @@ def test_gold_run_publishes_every_view_partitioned_with_the_run_last_and_records
     assert fs.exists(f"{paths.quality('gold_trending_scores', HOUR.batch_run_id)}/index.html")
 
 
-def test_gold_rerun_keeps_a_published_run_and_a_forced_one_replaces_exactly_its_folders(spark, lake):
-    paths, fs, settings = lake
+def test_gold_rerun_keeps_a_published_run_and_a_forced_one_replaces_exactly_its_run(spark, lake):
+    paths, _, settings = lake
     write_silver(spark, paths, MOVIES)
     run_gold(spark, settings, EARLIER, views=["genre_analytics"])
     run_gold(spark, settings, HOUR, views=["genre_analytics"])
 
-    earlier, later = {"batch_run_id": EARLIER.batch_run_id}, {"batch_run_id": HOUR.batch_run_id}
-    published = fs.list_partitions(paths.gold("genre_analytics"))
-    assert {"year": "2024", "month": "5", **later} in published
+    earlier, later = EARLIER.batch_run_id, HOUR.batch_run_id
+    published = layout(spark, paths, "genre_analytics", "year", "month")
+    published_version = version(spark, paths, "genre_analytics")
+    assert (2024, 5, later) in published
 
-    # Silver changes: Alpha's release moves from May to June 2024. A plain re-run keeps what the hour published;
-    # a forced one rebuilds it.
+    # Silver changes: Alpha's release moves from May to June 2024. A plain re-run keeps what the hour published
+    # (no new commit); a forced one rebuilds it.
     moved = [{**MOVIES[0], "release_date": date(2024, 6, 10)}, MOVIES[1]]
     write_silver(spark, paths, moved)
     run_gold(spark, settings, HOUR, views=["genre_analytics"])
-    assert fs.list_partitions(paths.gold("genre_analytics")) == published
+    assert version(spark, paths, "genre_analytics") == published_version
+    assert layout(spark, paths, "genre_analytics", "year", "month") == published
     run_gold(spark, settings, HOUR, views=["genre_analytics"], force=True)
 
-    # The re-run's May 2024 folder is gone, its June folder is new; the earlier run keeps its own May.
-    assert fs.list_partitions(paths.gold("genre_analytics")) == [
-        {"year": "2024", "month": "5", **earlier},
-        {"year": "2024", "month": "6", **later},
-        {"year": "2025", "month": "1", **earlier},
-        {"year": "2025", "month": "1", **later},
-    ]
+    # The re-run's May 2024 rows are gone, its June rows are new; the earlier run keeps its own May.
+    assert version(spark, paths, "genre_analytics") == published_version + 1
+    assert layout(spark, paths, "genre_analytics", "year", "month") == {
+        (2024, 5, earlier),
+        (2024, 6, later),
+        (2025, 1, earlier),
+        (2025, 1, later),
+    }
     assertDataFrameEqual(
         read_gold(spark, paths, "genre_analytics").groupBy("batch_run_id").count(),
         [Row(EARLIER.batch_run_id, 2), Row(HOUR.batch_run_id, 2)],
     )
+    # The first version of the hour is still readable (time travel).
+    as_published = tables.read(
+        spark, paths.gold("genre_analytics"), GOLD_SCHEMAS["genre_analytics"], version=published_version
+    )
+    assert {(r.year, r.month) for r in as_published.where(f"batch_run_id = '{later}'").collect()} == {
+        (2024, 5),
+        (2025, 1),
+    }
 
 
-def test_gold_view_failing_a_critical_expectation_publishes_nothing(spark, lake):
+def test_gold_view_failing_a_critical_expectation_commits_nothing(spark, lake):
     paths, fs, settings = lake
+    write_silver(spark, paths, MOVIES)
+    run_gold(spark, settings, EARLIER, views=["movie_analytics"])
+    before = version(spark, paths, "movie_analytics")
     # A sentiment score outside -1..1 gives an average outside it: sentiment_trends fails its suite.
     broken = [{**REVIEWS[0], "sentiment_score": 5.0}]
     write_silver(spark, paths, MOVIES, reviews=broken)
@@ -157,9 +171,9 @@ def test_gold_view_failing_a_critical_expectation_publishes_nothing(spark, lake)
     with pytest.raises(DataQualityError, match="gold_sentiment_trends"):
         run_gold(spark, settings, HOUR, views=["movie_analytics", "sentiment_trends"])
 
-    # movie_analytics passed, but a run publishes all its views or none.
-    assert fs.list_partitions(paths.gold("movie_analytics")) == []
-    assert fs.list_partitions(paths.gold("sentiment_trends")) == []
+    # movie_analytics passed, but a run commits all its views or none.
+    assert version(spark, paths, "movie_analytics") == before
+    assert not tables.exists(spark, paths.gold("sentiment_trends"))
     stored = json.loads(fs.read_text(f"{paths.metadata('gold_runs', HOUR.batch_run_id)}/run.json"))
     assert stored["status"] == "failed"
     assert stored["expectations"]["movie_analytics"]["critical_failures"] == []

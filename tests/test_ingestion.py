@@ -31,7 +31,8 @@ from master_dataset.simulator import control
 from master_dataset.simulator.catalogue import hour_of
 from master_dataset.tmdb_client import TMDBAuthError, TMDBClient
 from spark_jobs.bronze import run
-from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFS, LakePaths
+from spark_jobs.utils import tables
+from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, LakePaths
 from tests.simulator_fixture import TEST_CLOCK, reset, start_simulator
 
 # ---- planning and validation (pure) ----------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def run_hour(settings: Settings, hour: str, step: str = "all") -> dict[str, Any]
 
 
 def bronze(spark, settings: Settings, dataset: str, hour: datetime):
-    frame = spark.read.parquet(LakePaths(settings.lake_root).bronze(dataset))
+    frame = spark.read.format("delta").load(LakePaths(settings.lake_root).bronze(dataset))
     return frame.where(
         (F.col("year") == hour.year) & (F.col("month") == hour.month)
         & (F.col("day") == hour.day) & (F.col("hour") == hour.hour)
@@ -203,6 +204,11 @@ def bronze(spark, settings: Settings, dataset: str, hour: datetime):
 
 def snapshot(spark, settings: Settings, hour: datetime) -> dict[str, list]:
     return {dataset: sorted(bronze(spark, settings, dataset, hour).collect()) for dataset in BRONZE_DATASETS}
+
+
+def versions(spark, settings: Settings) -> dict[str, int]:
+    paths = LakePaths(settings.lake_root)
+    return {dataset: tables.last_commit(spark, paths.bronze(dataset))["version"] for dataset in BRONZE_DATASETS}
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +235,10 @@ def history(spark, simulator, tmp_path_factory):
     control.set_clock(simulator.base_url, late, frozen=True)
     steady = run_hour(settings, late.isoformat())["update-metadata"]
     steady_rows = snapshot(spark, settings, late)
+    steady_versions = versions(spark, settings)
+    requests_before_again = control.get_stats(simulator.base_url)["requests"]
     again = run_hour(settings, "batch_2025_11_09_12")["update-metadata"]
+    again_requests = control.get_stats(simulator.base_url)["requests"] - requests_before_again
     return SimpleNamespace(
         settings=settings,
         early=early,
@@ -240,6 +249,9 @@ def history(spark, simulator, tmp_path_factory):
         steady_rows=steady_rows,
         again=again,
         again_rows=snapshot(spark, settings, late),
+        steady_versions=steady_versions,
+        again_versions=versions(spark, settings),
+        again_requests=again_requests,
         early_rows_at_end=snapshot(spark, settings, early),
     )
 
@@ -333,27 +345,45 @@ def test_a_steady_state_run_costs_a_small_fraction_of_the_first(history) -> None
     assert set(history.faulty[:3]) <= fetched, "what failed at 08:00 is fetched by the next run"
 
 
-def test_the_same_hour_run_twice_gives_identical_bronze_and_leaves_other_hours_alone(history) -> None:
+def test_a_stored_hour_run_again_fetches_nothing_and_commits_nothing(history) -> None:
+    # Bronze is immutable: the second run of 12:00 finds the hour stored and keeps it as it is.
+    assert history.again_requests == 0
+    assert history.again_versions == history.steady_versions
     assert history.again_rows == history.steady_rows
     assert history.again["bronze_rows"] == history.steady["bronze_rows"]
     assert history.early_rows_at_end == history.first_rows
 
 
+def test_an_explicit_reingestion_replaces_exactly_its_hour(spark, history, simulator) -> None:
+    settings = history.settings
+    before = versions(spark, settings)
+    control.set_clock(simulator.base_url, TEST_CLOCK, frozen=True)
+    record = run.main(["--logical-date", "batch_2025_11_09_12", "--step", "all", "--reingest"], settings)
+
+    assert record["update-metadata"]["status"] == "succeeded"
+    assert versions(spark, settings) == {dataset: version + 1 for dataset, version in before.items()}
+    paths = LakePaths(settings.lake_root)
+    commit = tables.last_commit(spark, paths.bronze("movies"))
+    assert commit["userMetadata"] == "batch_2025_11_09_12"
+    assert "hour = 12" in commit["operationParameters"]["predicate"]
+    assert snapshot(spark, settings, history.early) == history.first_rows
+
+
 def test_a_run_record_is_stored_and_staging_removed(spark, history) -> None:
-    paths, fs = LakePaths(history.settings.lake_root), LakeFS(spark)
+    paths, fs = LakePaths(history.settings.lake_root), LakeFiles(history.settings.lake_root)
     stored = json.loads(fs.read_text(history.first["run_record"]))
     assert stored["batch_run_id"] == "batch_2025_11_09_08" and stored["status"] == "succeeded"
     assert set(stored["steps"]) == set(STEPS) and stored["duration_seconds"] > 0
     assert not fs.exists(paths.staging("batch_2025_11_09_08"))
 
 
-def test_a_run_past_the_failure_share_fails_records_why_and_publishes_nothing(spark, history, simulator) -> None:
+def test_a_run_past_the_failure_share_fails_records_why_and_stores_nothing(spark, history, simulator) -> None:
     later = TEST_CLOCK + timedelta(hours=4)
     control.set_clock(simulator.base_url, later, frozen=True)
     control.set_faults(simulator.base_url, rules=[{"path": "/3/movie/top_rated", "kind": "bad_gateway"}])
     with pytest.raises(ExtractionFailed, match="top_rated: 1 of 1 pages failed"):
         run_hour(history.settings, later.isoformat())
-    paths, fs = LakePaths(history.settings.lake_root), LakeFS(spark)
+    paths, fs = LakePaths(history.settings.lake_root), LakeFiles(history.settings.lake_root)
     hour = LogicalHour.of(later)
     record = json.loads(fs.read_text(f"{paths.metadata('ingestion_runs', hour.batch_run_id)}/run.json"))
     assert record["status"] == "failed" and record["endpoints"][schema.TOP_RATED] == {
@@ -362,7 +392,7 @@ def test_a_run_past_the_failure_share_fails_records_why_and_publishes_nothing(sp
         "failed": 1,
     }
     assert record["failures"][0]["reason"] == "server_error" and record["problems"]
-    assert all(not fs.exists(paths.bronze_partition(dataset, hour)) for dataset in BRONZE_DATASETS)
+    assert all(bronze(spark, history.settings, dataset, later).count() == 0 for dataset in BRONZE_DATASETS)
     assert fs.exists(paths.staging(hour.batch_run_id)), "staging is kept to investigate or re-store"
 
 
@@ -398,6 +428,6 @@ def test_an_invalid_key_fails_the_run_at_once_and_records_it(spark, tmp_path) ->
         with pytest.raises(TMDBAuthError, match="TMDB_API_KEY"):
             run_hour(settings, TEST_CLOCK.isoformat())
         assert control.get_stats(secured.base_url)["requests"] == 1
-    paths, fs = LakePaths(settings.lake_root), LakeFS(spark)
+    paths, fs = LakePaths(settings.lake_root), LakeFiles(settings.lake_root)
     text = fs.read_text(f"{paths.metadata('ingestion_runs', 'batch_2025_11_09_12')}/run.json")
     assert json.loads(text)["status"] == "failed" and "TMDB_API_KEY" in text and "f" * 32 not in text

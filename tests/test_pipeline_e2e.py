@@ -104,24 +104,19 @@ def served(pipeline) -> list[dict[str, Any]]:
         return list(client[env["MONGODB_DATABASE"]].batch_views.find().sort("_id", 1))
 
 
-def lake_files(spark, pipeline) -> dict[str, list[str]]:
-    """The HDFS checksum of every Silver and Gold data file, by folder (Spark names files at random; Parquet
-    written from identical rows is identical)."""
+def table_versions(spark, pipeline, layers=("bronze", "silver", "gold")) -> dict[str, int]:
+    """The latest version of every Delta table of the lake's ``layers``: a run that changes nothing commits
+    nothing."""
+    from spark_jobs.utils import tables
+    from spark_jobs.utils.lake import LakeFiles, LakePaths
+
     _, _, env = pipeline
-    jvm = spark.sparkContext._jvm
-    folders: dict[str, list[str]] = {}
-    for layer in ("silver", "gold"):
-        root = jvm.org.apache.hadoop.fs.Path(f"{env['LAKE_ROOT']}/{layer}")
-        fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-        if not fs.exists(root):
-            continue
-        files = fs.listFiles(root, True)
-        while files.hasNext():
-            path = files.next().getPath()
-            if path.getName().endswith(".parquet"):
-                folder = path.getParent().toUri().getPath()
-                folders.setdefault(folder, []).append(str(fs.getFileChecksum(path).toString()))
-    return {folder: sorted(files) for folder, files in sorted(folders.items())}
+    paths = LakePaths(env["LAKE_ROOT"])
+    return {
+        name: tables.last_commit(spark, path)["version"]
+        for name, path in tables.find(LakeFiles(paths.root), paths)
+        if name.split("/")[0] in layers
+    }
 
 
 @pytest.fixture(scope="module")
@@ -166,13 +161,18 @@ def test_two_hours_of_observations_give_seven_day_velocity(pipeline, two_hours) 
 
 
 def test_running_the_first_hour_again_changes_nothing(spark, pipeline, two_hours) -> None:
-    documents, files = served(pipeline), lake_files(spark, pipeline)
+    from master_dataset.simulator import control
+
+    documents, versions = served(pipeline), table_versions(spark, pipeline)
+    requests = control.get_stats(pipeline[1].base_url)["requests"]
 
     state, tasks = run_hour(pipeline, FIRST_HOUR)
 
     assert state == "success", tasks
+    # Bronze is immutable: the stored hour is not fetched again, and no table gets a new version.
+    assert control.get_stats(pipeline[1].base_url)["requests"] == requests
+    assert table_versions(spark, pipeline) == versions
     assert served(pipeline) == documents
-    assert lake_files(spark, pipeline) == files
 
 
 def test_a_failing_expectation_stops_the_run_before_anything_is_published(
@@ -182,7 +182,7 @@ def test_a_failing_expectation_stops_the_run_before_anything_is_published(
 
     from ge_expectations import batch_layer_suite
 
-    documents, files = served(pipeline), lake_files(spark, pipeline)
+    documents, versions = served(pipeline), table_versions(spark, pipeline, ("silver", "gold"))
     original = batch_layer_suite.silver_movies_suite
 
     def impossible_suite(columns, min_rows):
@@ -200,4 +200,4 @@ def test_a_failing_expectation_stops_the_run_before_anything_is_published(
     assert tasks["transform.bronze_to_silver"] == "failed"
     assert tasks["aggregate.export_to_mongodb"] in {"upstream_failed", "None"}
     assert served(pipeline) == documents
-    assert lake_files(spark, pipeline) == files
+    assert table_versions(spark, pipeline, ("silver", "gold")) == versions

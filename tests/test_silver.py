@@ -1,5 +1,5 @@
 """The Silver job end to end on a temporary lake: incremental runs, full refresh, re-runs, quarantine, and a
-failed expectation that publishes nothing.
+failed expectation that commits nothing.
 
 Job runs are the slow part, so one scenario runs once for the module and each test checks one behaviour of it:
 
@@ -8,7 +8,7 @@ Job runs are the slow part, so one scenario runs once for the module and each te
    again, a further review page arrives with a review that has no id;
 3. hour 16 again: nothing to do;
 4. hour 16 as a full refresh;
-5. hour 20 with a row-count floor no run can meet: the movies suite fails, nothing is published.
+5. hour 20 with a row-count floor no run can meet: the movies suite fails, no table gets a new version.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from pyspark.testing import assertDataFrameEqual
 from config.settings import load_settings
 from ge_expectations.batch_layer_suite import DataQualityError
 from master_dataset.partitioning import LogicalHour
-from spark_jobs.silver import schemas, state
-from spark_jobs.silver.run import run_silver
-from spark_jobs.utils.lake import LakeFS, LakePaths
+from spark_jobs.silver import schemas
+from spark_jobs.silver.run import plan_run, run_silver
+from spark_jobs.utils import tables
+from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests import bronze_builders as b
 
 H12 = LogicalHour.parse("2025-10-17T12:00:00+00:00")
@@ -48,23 +49,30 @@ class Scenario:
     incremental: dict[str, DataFrame]
     files_after_incremental: dict[str, list[str]]
     rerun: dict[str, DataFrame]
-    files_after_rerun: dict[str, list[str]]
+    versions_after_incremental: dict[str, int]
+    versions_after_rerun: dict[str, int]
     full: dict[str, DataFrame]
-    state_before_failure: str
+    versions_before_failure: dict[str, int]
     failure: DataQualityError
     after_failure: dict[str, DataFrame]
+    versions_after_failure: dict[str, int]
 
 
 def snapshot(spark: SparkSession, paths: LakePaths) -> dict[str, DataFrame]:
     """Every Silver dataset as a reader sees it, materialised (the lake keeps changing under the scenario)."""
     return {
-        name: spark.createDataFrame(spark.read.schema(schema).parquet(paths.silver(name)).collect(), schema)
+        name: spark.createDataFrame(tables.read(spark, paths.silver(name), schema).collect(), schema)
         for name, schema in DATASETS.items()
     }
 
 
 def data_files(spark: SparkSession, paths: LakePaths) -> dict[str, list[str]]:
-    return {name: sorted(spark.read.parquet(paths.silver(name)).inputFiles()) for name in DATASETS}
+    """The files each table's current version is made of (not the removed ones still on disk)."""
+    return {name: sorted(spark.read.format("delta").load(paths.silver(name)).inputFiles()) for name in DATASETS}
+
+
+def versions(spark: SparkSession, paths: LakePaths) -> dict[str, int]:
+    return {name: tables.history(spark, paths.silver(name), limit=1).first().version for name in DATASETS}
 
 
 def first_hour() -> list[tuple]:
@@ -105,15 +113,16 @@ def scenario(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> S
     b.write(spark, settings.lake_root, "reviews", review_pages)
     summaries["h16"] = run_silver(spark, settings, H16, min_row_share=SHARE)
     incremental, files_after_incremental = snapshot(spark, paths), data_files(spark, paths)
+    versions_after_incremental = versions(spark, paths)
 
     summaries["h16_rerun"] = run_silver(spark, settings, H16, min_row_share=SHARE)
-    rerun, files_after_rerun = snapshot(spark, paths), data_files(spark, paths)
+    rerun, versions_after_rerun = snapshot(spark, paths), versions(spark, paths)
 
     summaries["h16_full"] = run_silver(spark, settings, H16, full_refresh=True, min_row_share=SHARE)
     full = snapshot(spark, paths)
 
-    lake = LakeFS(spark)
-    state_before_failure = lake.read_text(state.state_path(paths))
+    lake = LakeFiles(settings.lake_root)
+    versions_before_failure = versions(spark, paths)
     b.write(
         spark, settings.lake_root, "movies", [b.listed(H20, b.utc(2025, 10, 17, 20, 5), "popular", 1, b.list_entry(4))]
     )
@@ -127,11 +136,13 @@ def scenario(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> S
         incremental=incremental,
         files_after_incremental=files_after_incremental,
         rerun=rerun,
-        files_after_rerun=files_after_rerun,
+        versions_after_incremental=versions_after_incremental,
+        versions_after_rerun=versions_after_rerun,
         full=full,
-        state_before_failure=state_before_failure,
+        versions_before_failure=versions_before_failure,
         failure=failure.value,
         after_failure=snapshot(spark, paths),
+        versions_after_failure=versions(spark, paths),
     )
 
 
@@ -145,10 +156,7 @@ def test_runs_are_incremental_after_the_first(scenario):
         "h16_full": "full",
         "h20": "incremental",
     }
-    assert scenario.summaries["h16"]["bronze_partitions_read"] == [
-        "movies/year=2025/month=10/day=17/hour=16",
-        "reviews/year=2025/month=10/day=17/hour=16",
-    ]
+    assert scenario.summaries["h16"]["bronze_runs_read"] == [H16.batch_run_id]
 
 
 def test_silver_movies_hold_the_latest_state_of_each_movie(spark, scenario):
@@ -172,22 +180,30 @@ def test_incremental_runs_give_the_same_silver_as_a_full_refresh(scenario):
         assertDataFrameEqual(scenario.full[name], scenario.incremental[name])
 
 
-def test_a_movie_that_moves_to_another_partition_leaves_no_folder_behind(scenario):
-    folders = {path.split("/genre=")[1].split("/")[0] for path in scenario.files_after_incremental["movies"]}
-
-    assert folders == {"action", "drama"}
+def test_a_movie_that_changes_genre_stays_one_row_in_tables_not_split_into_folders(spark, scenario):
+    # Movie 2 went from comedy to drama: the merge replaced its row, wherever its file is.
+    assert [row.genre for row in scenario.incremental["movies"].where("movie_id = 2").collect()] == ["drama"]
+    # year/month/genre are columns to filter on, not folders: one run's merge writes a file or two, not one per
+    # genre (files are clustered by movie_id instead).
+    layout = {name: tables.detail(spark, scenario.paths.silver(name))["partitionColumns"] for name in DATASETS}
+    assert layout == {"movies": [], "reviews": [], "movie_observations": ["observed_date"]}
+    assert all(path.count("/genre=") == 0 for path in scenario.files_after_incremental["movies"])
 
 
 def test_rerunning_the_same_hour_changes_nothing(scenario):
     for name in DATASETS:
         assertDataFrameEqual(scenario.rerun[name], scenario.incremental[name])
-    assert scenario.files_after_rerun == scenario.files_after_incremental
+    # Up to date: no table gets a new version.
+    assert scenario.versions_after_rerun == scenario.versions_after_incremental
 
 
 def test_unparseable_records_are_quarantined_with_reason_partition_and_run(spark, scenario):
-    read = spark.read.parquet
-    movies = read(scenario.paths.quarantine("silver_movies", H12.batch_run_id)).drop("raw_json")
-    reviews = read(scenario.paths.quarantine("silver_reviews", H16.batch_run_id)).select(
+    def quarantined(name: str, batch_run_id: str) -> DataFrame:
+        table = spark.read.format("delta").load(scenario.paths.quarantine(name))
+        return table.where(table.batch_run_id == batch_run_id)
+
+    movies = quarantined("silver_movies", H12.batch_run_id).drop("raw_json")
+    reviews = quarantined("silver_reviews", H16.batch_run_id).select(
         "reason", "bronze_partition", "batch_run_id", "movie_id"
     )
 
@@ -208,19 +224,19 @@ def test_unparseable_records_are_quarantined_with_reason_partition_and_run(spark
     assert scenario.summaries["h12"]["counts"]["quarantined_silver_movies"] == 1
 
 
-def test_a_failed_critical_expectation_publishes_nothing(spark, scenario):
+def test_a_failed_critical_expectation_commits_nothing(spark, scenario):
     assert "silver_movies" in str(scenario.failure)
     assert scenario.summaries["h20"]["status"] == "failed_validation"
+    assert scenario.versions_after_failure == scenario.versions_before_failure
     for name in DATASETS:
         assertDataFrameEqual(scenario.after_failure[name], scenario.full[name])
-    lake = LakeFS(spark)
-    # The hour is not recorded as merged, so the next run merges it again; its staging area is gone.
-    assert lake.read_text(state.state_path(scenario.paths)) == scenario.state_before_failure
-    assert not lake.exists(scenario.paths.staging(H20.batch_run_id))
+    # The hour is not in the observations, so the next run merges it.
+    plan = plan_run(spark, scenario.paths, H20, full_refresh=False)
+    assert (plan.mode, plan.runs) == ("incremental", (H20.batch_run_id,))
 
 
 def test_each_validation_leaves_a_result_and_a_data_docs_page(spark, scenario):
-    lake = LakeFS(spark)
+    lake = LakeFiles(scenario.paths.root)
     for suite in ("silver_movies", "silver_reviews", "silver_movie_observations"):
         folder = scenario.paths.quality(suite, H16.batch_run_id)
         result = json.loads(lake.read_text(f"{folder}/validation_result.json"))
@@ -246,29 +262,28 @@ def test_the_run_summary_counts_rows_and_expectations(scenario):
         "silver_reviews": [],
         "silver_movie_observations": [],
     }
-    assert set(summary["stages"]) >= {"plan", "transform", "stage", "validate", "publish"}
+    assert set(summary["stages"]) >= {"plan", "transform", "validate", "quarantine", "commit"}
 
 
-def test_a_rewritten_bronze_partition_makes_the_next_run_a_full_refresh(spark, tmp_path):
+def test_a_reingested_bronze_run_makes_the_next_run_a_full_refresh(spark, tmp_path):
     lake_root = (tmp_path / "lake").as_uri()
-    paths, lake = LakePaths(lake_root), LakeFS(spark)
+    paths = LakePaths(lake_root)
     b.write(spark, lake_root, "movies", first_hour())
-    for folder in (paths.silver("movies"), *(state.state_dataset(paths, name) for name in state.STATE_DATASETS)):
-        lake.mkdirs(folder)
-    merged = {p.key: p.fingerprint for p in state.bronze_partitions(spark, lake, paths)}
-    state.write_merged(lake, paths, merged, H12.batch_run_id)
-    later = b.listed(H16, b.utc(2025, 10, 17, 16, 5), "popular", 1, b.list_entry(1))
-    b.write(spark, lake_root, "movies", [later])
+    # Silver as a run of hour 12 leaves it: the tables exist and the observations hold the run.
+    for name, schema in DATASETS.items():
+        tables.overwrite(spark.createDataFrame([], schema), paths.silver(name))
+    observation = {name: None for name in schemas.MOVIE_OBSERVATIONS.fieldNames()}
+    observation.update(movie_id=1, batch_run_id=H12.batch_run_id)
+    observations = spark.createDataFrame([observation], schemas.MOVIE_OBSERVATIONS)
+    tables.overwrite(observations, paths.silver("movie_observations"))
+    b.write(spark, lake_root, "movies", [b.listed(H16, b.utc(2025, 10, 17, 16, 5), "popular", 1, b.list_entry(1))])
 
-    assert state.plan_run(spark, lake, paths, H16, full_refresh=False).mode == "incremental"
-    # The ingestion re-runs hour 12: its partition now holds other files.
-    assert state.plan_run(spark, lake, paths, H12, full_refresh=False).mode == "up_to_date"
+    assert plan_run(spark, paths, H16, full_refresh=False).runs == (H16.batch_run_id,)
+    assert plan_run(spark, paths, H12, full_refresh=False).mode == "up_to_date"
+    # Hour 12 is ingested again: a merge cannot take back what its first version brought.
     b.write(spark, lake_root, "movies", first_hour()[:2])
-    plan = state.plan_run(spark, lake, paths, H16, full_refresh=False)
+    plan = plan_run(spark, paths, H16, full_refresh=False)
 
     assert plan.mode == "full"
-    assert "movies/year=2025/month=10/day=17/hour=12" in plan.reason
-    assert [p.key for p in plan.to_read] == [
-        "movies/year=2025/month=10/day=17/hour=12",
-        "movies/year=2025/month=10/day=17/hour=16",
-    ]
+    assert H12.batch_run_id in plan.reason
+    assert plan.runs == (H12.batch_run_id, H16.batch_run_id)

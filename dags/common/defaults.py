@@ -8,6 +8,7 @@ from pathlib import Path
 
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import Param
 
 from common.callbacks import log_failure_summary
 from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS
@@ -19,6 +20,22 @@ TMDB_POOL = "tmdb_api"
 
 # The logical hour of a run: Airflow's data interval end, or the hour the pipeline passed to a stage DAG.
 LOGICAL_HOUR = "{{ dag_run.conf.get('logical_hour') or data_interval_end.isoformat() }}"
+
+# Run parameters (Trigger DAG w/ config in the UI, or `make trigger-dag REINGEST=1`).
+PARAMS = {
+    "reingest": Param(
+        False,
+        type="boolean",
+        description="Fetch the hour from TMDB again and replace its stored Bronze (Bronze is otherwise kept as it "
+        "is), then rebuild Silver and the hour's Gold from it.",
+    ),
+}
+
+
+def param_flag(flag: str, param: str = "reingest") -> str:
+    """``--flag`` when the run's boolean ``param`` is true, else ``--no-flag`` (the jobs take both)."""
+    return f"--{{{{ '' if params.{param} else 'no-' }}}}{flag}"
+
 
 DEFAULT_ARGS = {
     "owner": "data-platform",

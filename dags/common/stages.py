@@ -11,7 +11,7 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.providers.standard.sensors.python import PythonSensor
 
 from common import tasks
-from common.defaults import LOGICAL_HOUR, TMDB_POOL, spark_task
+from common.defaults import LOGICAL_HOUR, TMDB_POOL, param_flag, spark_task
 
 BRONZE_JOB = "spark_jobs/bronze/run.py"
 SILVER_JOB = "spark_jobs/silver/run.py"
@@ -25,15 +25,16 @@ def ingestion_stage() -> tuple[object, object]:
     overlap (a backfill beside the schedule) still respect one global TMDB rate limit. The seed's
     store_to_hdfs_bronze and update_metadata are one task (`store_to_hdfs_bronze`): it stores the hour's
     partitions, then writes the run record and the stage's success, which the transform waits for."""
+    reingest = param_flag("reingest")
     check_api_health = PythonOperator(
         task_id="check_api_health", python_callable=tasks.check_api_health, op_args=[LOGICAL_HOUR]
     )
-    extract_movies = spark_task("extract_movies", BRONZE_JOB, "--step", "extract-movies", pool=TMDB_POOL)
-    extract_reviews = spark_task("extract_reviews", BRONZE_JOB, "--step", "extract-reviews", pool=TMDB_POOL)
-    extract_people = spark_task("extract_people", BRONZE_JOB, "--step", "extract-people", pool=TMDB_POOL)
-    validate_extraction = spark_task("validate_extraction", BRONZE_JOB, "--step", "validate")
+    extract_movies = spark_task("extract_movies", BRONZE_JOB, "--step", "extract-movies", reingest, pool=TMDB_POOL)
+    extract_reviews = spark_task("extract_reviews", BRONZE_JOB, "--step", "extract-reviews", reingest, pool=TMDB_POOL)
+    extract_people = spark_task("extract_people", BRONZE_JOB, "--step", "extract-people", reingest, pool=TMDB_POOL)
+    validate_extraction = spark_task("validate_extraction", BRONZE_JOB, "--step", "validate", reingest)
     store_to_hdfs_bronze = spark_task(
-        "store_to_hdfs_bronze", BRONZE_JOB, "--step", "store", "--step", "update-metadata"
+        "store_to_hdfs_bronze", BRONZE_JOB, "--step", "store", "--step", "update-metadata", reingest
     )
     (
         check_api_health
@@ -79,7 +80,8 @@ def aggregate_stage() -> tuple[object, object]:
         timeout=int(timedelta(hours=2).total_seconds()),
         mode="reschedule",
     )
-    silver_to_gold = spark_task("silver_to_gold", GOLD_JOB)
+    # A re-ingested hour's Gold is rebuilt (Silver sees the re-ingestion in Bronze's history by itself).
+    silver_to_gold = spark_task("silver_to_gold", GOLD_JOB, param_flag("force"))
     export = spark_task("export_to_mongodb", EXPORT_JOB)
     indexes = PythonOperator(task_id="update_serving_indexes", python_callable=tasks.update_serving_indexes)
     wait_for_silver >> silver_to_gold >> export >> indexes

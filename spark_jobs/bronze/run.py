@@ -1,4 +1,4 @@
-"""Bronze job: extract one logical hour from TMDB, stage it on the lake, then store it as Bronze Parquet.
+"""Bronze job: extract one logical hour from TMDB, stage it on the lake, then store it in the Bronze Delta tables.
 
     python -m spark_jobs.bronze.run --logical-date 2025-11-09T12:00:00+00:00 --step all
 
@@ -10,10 +10,14 @@ several in one session, ``all`` every step in order):
 - ``extract-people``: the top-billed cast of those movies, when new or stale.
 - ``validate``: compare expected and fetched per endpoint (the run fails past ``TMDB_FAILURE_SHARE``) and run
   the bronze Great Expectations suite on the staged records; nothing is stored unless both pass.
-- ``store``: write ``bronze/{movies,reviews,people}`` for the hour (dynamic partition overwrite: exactly this
-  hour's partitions are replaced).
+- ``store``: write the hour into the Delta tables ``bronze/{movies,reviews,people}``, one commit each that
+  replaces exactly this hour (``replaceWhere`` on year/month/day/hour), so a retried store leaves no duplicate.
 - ``update-metadata``: write the run record (``metadata/ingestion_runs``), record the stage in MongoDB
   ``batch_runs`` (the transform waits for it) and remove the staging area.
+
+Bronze is immutable: once an hour's run record says it succeeded, a later run of the same hour skips every step
+and changes nothing. ``--reingest`` is the explicit way to fetch a stored hour again and replace it (the pipeline
+DAG's ``reingest`` parameter passes it, and then rebuilds Silver and that hour's Gold).
 
 The driver runs the threaded TMDB client; everything it keeps goes to ``staging/batch_run_id=.../<dataset>``
 on the lake (never a worker's local disk), with a JSON summary per step under ``_steps/``.
@@ -35,8 +39,9 @@ from master_dataset.ingestion import BronzeRecord, ExtractionFailed, RunPlan, St
 from master_dataset.partitioning import LogicalHour
 from master_dataset.tmdb_client import TMDBClient, TMDBError
 from spark_jobs.bronze import transforms
+from spark_jobs.utils import tables
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFS, open_lake
+from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 from spark_jobs.utils.spark_session import build_spark_session
 
@@ -52,12 +57,14 @@ STEPS = ("extract-movies", "extract-reviews", "extract-people", "validate", "sto
 class BronzeJob:
     """The steps of one logical hour, sharing the session, the settings and the lake paths."""
 
-    def __init__(self, spark: SparkSession, settings: Settings, hour: LogicalHour) -> None:
+    def __init__(self, spark: SparkSession, settings: Settings, hour: LogicalHour, *, reingest: bool = False) -> None:
         self.spark = spark
         self.settings = settings
         self.hour = hour
+        self.reingest = reingest
         self.paths = open_lake(settings.lake_root)
-        self.fs = LakeFS(spark)
+        self.fs = LakeFiles(self.paths.root)
+        tables.commits_as(spark, hour.batch_run_id)
 
     @property
     def batch_run_id(self) -> str:
@@ -68,7 +75,21 @@ class BronzeJob:
 
     # ---- steps -----------------------------------------------------------------------------------------------
 
+    def stored_record(self) -> dict[str, Any] | None:
+        """The run record of this hour when its bronze is stored and complete (the hour is then immutable)."""
+        record = ingestion.read_run_record(self.fs, self.paths, self.batch_run_id)
+        return record if record and record.get("status") == "succeeded" else None
+
     def run(self, step: str) -> dict[str, Any]:
+        if not self.reingest and (record := self.stored_record()) is not None:
+            if step == "update-metadata":
+                return self._confirm_stored(record)
+            log.info(
+                "%s: bronze of this hour is stored already; %s skipped (--reingest replaces it)",
+                self.batch_run_id,
+                step,
+            )
+            return {"skipped": "hour already stored", "batch_run_id": self.batch_run_id}
         finishing = {"validate": self.validate, "store": self.store, "update-metadata": self.update_metadata}
         if step in finishing:
             return finishing[step]()
@@ -178,6 +199,15 @@ class BronzeJob:
         self.fs.delete(self.paths.staging(self.batch_run_id))
         return record
 
+    def _confirm_stored(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A re-run of a stored hour records the stage's success again and changes nothing on the lake."""
+        from batch_views.serving import MongoTarget, connect, record_stage
+
+        target = MongoTarget.from_settings(self.settings)
+        with connect(target) as client:
+            record_stage(client[target.database], self.batch_run_id, "ingestion", "success", _stage_summary(record))
+        return record
+
     def _validation(self) -> dict[str, Any]:
         path = self._summary_path("validate")
         if not self.fs.exists(path):
@@ -200,7 +230,7 @@ class BronzeJob:
             bronze_suite(),
             batch_run_id=self.batch_run_id,
             quality_path=self.paths.quality("bronze", self.batch_run_id),
-            lake_fs=self.fs,
+            lake_files=self.fs,
             dataset="bronze",
         )
         return {**report.summary(), "success": report.publishable}
@@ -209,10 +239,7 @@ class BronzeJob:
 
     def _latest_fetches(self, dataset: str, endpoint: str) -> dict[int, datetime]:
         """When each id's ``endpoint`` response was last stored in bronze, in the hours before this one."""
-        path = self.paths.bronze(dataset)
-        if not self.fs.exists(path):
-            return {}
-        bronze = self.spark.read.schema(schema.BRONZE_SCHEMA).parquet(path)
+        bronze = tables.read(self.spark, self.paths.bronze(dataset), schema.BRONZE_SCHEMA)
         rows = bronze.transform(transforms.latest_fetches, endpoint, self.hour).collect()
         return {int(row.movie_id): datetime.fromtimestamp(row.last_fetched, UTC) for row in rows}
 
@@ -252,39 +279,21 @@ class BronzeJob:
         raise RuntimeError(f"{self.batch_run_id}: nothing staged by extract-movies; run that step first")
 
     def _publish(self, dataset: str, rows: int) -> int:
-        """Writes the staged rows of ``dataset`` (``rows`` of them, as its step counted) as this hour's partition."""
+        """Writes the staged rows of ``dataset`` (``rows`` of them, as its step counted) as this hour, in one commit
+        that replaces whatever an earlier attempt of the hour wrote."""
         staged = self._staged(dataset)
         if staged is None and rows:
             raise RuntimeError(f"{self.batch_run_id}: {dataset} extracted {rows} rows but none are staged")
-        if staged is None or rows == 0:
-            # Dynamic overwrite of nothing replaces nothing: clear the hour explicitly so a re-run leaves no rows.
-            self.fs.delete(self.paths.bronze_partition(dataset, self.hour))
-            log.info("bronze/%s: no rows for %s", dataset, self.batch_run_id)
-            return 0
-        digest = transforms.content_digest(staged)
-        (
-            staged.transform(transforms.with_partition_columns, self.hour)
-            .coalesce(1)
-            .write.mode("overwrite")
-            .option("partitionOverwriteMode", "dynamic")
-            .partitionBy(*schema.PARTITION_COLUMNS)
-            .parquet(self.paths.bronze(dataset))
+        if staged is None:
+            staged = self.spark.createDataFrame([], schema.BRONZE_RECORD_SCHEMA)
+        tables.replace_where(
+            staged.transform(transforms.with_partition_columns, self.hour).coalesce(1),
+            self.paths.bronze(dataset),
+            tables.predicate(self.hour.partition),
+            schema.TABLE_PARTITION_COLUMNS,
         )
-        self._name_by_content(self.paths.bronze_partition(dataset, self.hour), digest)
-        log.info("bronze/%s: %d rows at %s", dataset, rows, self.paths.bronze_partition(dataset, self.hour))
+        log.info("bronze/%s: %d rows for %s", dataset, rows, self.batch_run_id)
         return rows
-
-    def _name_by_content(self, partition: str, digest: str) -> None:
-        """Names the partition's data file after its content.
-
-        Silver recognises merged partitions by their file names; a re-run that stores the same records must not
-        look like new data (which would make the next Silver run a full refresh), while changed records must.
-        """
-        files = [f for f in self.fs.list(partition) if not f.is_dir and not f.name.startswith(("_", "."))]
-        for number, data_file in enumerate(files):
-            target = f"{partition}/part-{number:05d}-{digest}.snappy.parquet"
-            if data_file.path != target:
-                self.fs.rename(data_file.path, target)
 
     def _write_record(
         self,
@@ -348,6 +357,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--logical-date", required=True, help="Airflow's data_interval_end (ISO-8601) or a batch_run_id"
     )
     parser.add_argument(
+        "--reingest",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="fetch and replace an hour whose bronze is stored already (otherwise a stored hour is kept as it is)",
+    )
+    parser.add_argument(
         "--step",
         action="append",
         choices=(*STEPS, "all"),
@@ -373,7 +388,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     owns_session = SparkSession.getActiveSession() is None
     spark = build_spark_session(settings, f"bronze_{hour.batch_run_id}")
     try:
-        job = BronzeJob(spark, settings, hour)
+        job = BronzeJob(spark, settings, hour, reingest=args.reingest)
         return {step: job.run(step) for step in steps}
     finally:
         if owns_session:

@@ -70,10 +70,3 @@ def top_billed_cast(movies: DataFrame, top: int) -> DataFrame:
         .where(F.col("person_id").isNotNull())
         .distinct()
     )
-
-
-def content_digest(records: DataFrame) -> str:
-    """A digest of the rows, independent of their order: equal for the same records, different otherwise."""
-    row_hash = F.xxhash64(*records.columns).cast("decimal(38,0)")
-    total, rows = records.agg(F.sum(row_hash), F.count(F.lit(1))).first()
-    return f"{int(total or 0) & (2**80 - 1):020x}{rows:08x}"

@@ -4,8 +4,9 @@
 
 Extract reads ``silver/{movies,reviews,movie_observations}``; transform builds each view with the pure functions of
 ``batch_views``; validate runs each view's Great Expectations suite (``gold_<view>``, results under ``quality/``);
-load publishes the views, only when every selected view passed, by replacing exactly the folders of this run
-(:mod:`spark_jobs.gold.publish`). The run record goes to ``metadata/gold_runs/batch_run_id=R/run.json``.
+load commits the views, only when every selected view passed: each view is a Delta table partitioned by
+``batch_run_id``, and a run replaces exactly its own partition (``replaceWhere``) in one commit named after it.
+The run record goes to ``metadata/gold_runs/batch_run_id=R/run.json``.
 ``computed_at`` is the logical hour, never the wall clock. A re-run of an hour whose views are published leaves
 them as they are (``--force`` rebuilds them from the Silver of now).
 """
@@ -23,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from batch_views import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils import tables
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
+from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 
 if TYPE_CHECKING:
@@ -49,15 +51,6 @@ _INPUTS: dict[str, tuple[str, ...]] = {
     "actor_collaborations": ("movies",),
     "sentiment_trends": ("movies", "reviews"),
     "movie_analytics": ("movies",),
-}
-
-
-# Silver is partitioned year/month/genre, so its movies and reviews are thousands of small files (about one per
-# folder). Spark's defaults assume few large files: a listing task per folder and a read task per 32 files, each
-# costing more to schedule than to run. Gold lists with a few tasks and packs a few hundred small files per task.
-SPARK_CONF = {
-    "spark.sql.sources.parallelPartitionDiscovery.parallelism": "16",
-    "spark.sql.files.openCostInBytes": str(256 * 1024),
 }
 
 
@@ -86,7 +79,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--force",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=False,
         help="rebuild views this run already published (by default a re-run leaves them as they are)",
     )
     args = parser.parse_args(argv)
@@ -110,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     preload()  # overlaps Great Expectations' import with the JVM's start
     settings = get_settings()
-    spark = build_spark_session(settings, f"gold_{hour.batch_run_id}", extra_conf=SPARK_CONF)
+    spark = build_spark_session(settings, f"gold_{hour.batch_run_id}")
     try:
         run_gold(spark, settings, hour, views=args.views, force=args.force)
     finally:
@@ -134,17 +128,13 @@ def run_gold(
     Each view is materialised once (local checkpoint), so validation and the write read the same rows without
     computing the view twice. Nothing is published unless every selected view passed its critical expectations.
     """
-    from spark_jobs.gold import publish
-
     run_id = hour.batch_run_id
     paths = open_lake(settings.lake_root)
-    lake = LakeFS(spark)
+    lake = LakeFiles(paths.root)
+    tables.commits_as(spark, run_id)
     metrics = JobMetrics(JOB, run_id, log)
     record_path = f"{paths.metadata('gold_runs', run_id)}/run.json"
-    # A record means an earlier attempt of this run got as far as publishing (or failed before): its folders,
-    # if any, must be found and replaced. A first attempt has nothing of its own to look for.
     previous = _read_record(lake, record_path)
-    earlier_attempt = previous is not None
     if not force and previous and previous.get("status") == "success" and set(views) <= set(previous["views"]):
         log.info("gold run %s already published %s; nothing to do (--force rebuilds)", run_id, ", ".join(views))
         return previous
@@ -160,7 +150,10 @@ def run_gold(
         with metrics.stage("publish"):
             _write_record(lake, record_path, {**record, "status": "publishing"}, metrics)
             for name, df in built.items():
-                publish.publish_view(lake, paths, GOLD_VIEWS[name], df, run_id, replace_earlier_attempt=earlier_attempt)
+                # A view of one run is small: one file.
+                tables.replace_where(
+                    df.coalesce(1), paths.gold(name), tables.predicate({"batch_run_id": run_id}), ["batch_run_id"]
+                )
         record["status"] = "success"
         return record
     except Exception as exc:
@@ -174,7 +167,7 @@ def run_gold(
         log.info("gold run %s: %s, rows %s, record %s", run_id, record["status"], metrics.counts, record_path)
 
 
-def _write_record(lake: LakeFS, path: str, record: dict[str, Any], metrics: JobMetrics) -> None:
+def _write_record(lake: LakeFiles, path: str, record: dict[str, Any], metrics: JobMetrics) -> None:
     """The run record: status, views, stage durations, rows per view, expectation results."""
     record.update(metrics.summary())
     lake.write_text(
@@ -182,7 +175,7 @@ def _write_record(lake: LakeFS, path: str, record: dict[str, Any], metrics: JobM
     )
 
 
-def _read_record(lake: LakeFS, path: str) -> dict[str, Any] | None:
+def _read_record(lake: LakeFiles, path: str) -> dict[str, Any] | None:
     return json.loads(lake.read_text(path)) if lake.exists(path) else None
 
 
@@ -245,8 +238,8 @@ def extract_silver(spark: SparkSession, paths: LakePaths, hour: LogicalHour, vie
 
 def _read(spark: SparkSession, paths: LakePaths, dataset: str, schema: Any = None, required: bool = False) -> DataFrame:
     path = paths.silver(dataset)
-    if LakeFS(spark).exists(path):
-        return spark.read.parquet(path)
+    if tables.exists(spark, path):
+        return spark.read.format("delta").load(path)
     if required:
         raise FileNotFoundError(f"silver/{dataset} not found at {path}: run the Silver job for this hour first")
     log.warning("silver/%s not found at %s: the views read it as empty", dataset, path)
@@ -285,7 +278,7 @@ def build_views(
     computed_at: datetime,
     settings: Settings,
     metrics: JobMetrics,
-    lake: LakeFS,
+    lake: LakeFiles,
     paths: LakePaths,
     batch_run_id: str,
 ) -> tuple[dict[str, DataFrame], dict[str, ValidationReport]]:
@@ -335,7 +328,7 @@ def contract_columns(name: str) -> list[str]:
     return GOLD_SCHEMAS[name].fieldNames()
 
 
-def validate_view(lake: LakeFS, paths: LakePaths, name: str, df: DataFrame, batch_run_id: str) -> ValidationReport:
+def validate_view(lake: LakeFiles, paths: LakePaths, name: str, df: DataFrame, batch_run_id: str) -> ValidationReport:
     """Runs the view's Great Expectations suite (``gold_<view>``); the report lands under ``quality/``."""
     from ge_expectations import batch_layer_suite as suites
 
@@ -346,7 +339,7 @@ def validate_view(lake: LakeFS, paths: LakePaths, name: str, df: DataFrame, batc
         suites.GOLD_SUITES[name](contract_columns(name)),
         batch_run_id=batch_run_id,
         quality_path=paths.quality(suite_name, batch_run_id),
-        lake_fs=lake,
+        lake_files=lake,
         dataset=f"gold/{name}",
         cache=False,  # the view is checkpointed already (see run_gold): each metric reads the checkpoint
     )

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from master_dataset.partitioning import LogicalHour
+from spark_jobs.utils import tables
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
+from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import configure_logging
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 PUBLISHED_STATUSES = ("published", "up_to_date")
 
 
-def silver_run_record(lake: LakeFS, paths: LakePaths, batch_run_id: str) -> dict[str, Any]:
+def silver_run_record(lake: LakeFiles, paths: LakePaths, batch_run_id: str) -> dict[str, Any]:
     path = f"{paths.metadata('silver_runs', batch_run_id)}/run.json"
     if not lake.exists(path):
         raise RuntimeError(f"no silver run record for {batch_run_id} at {path}: run bronze_to_silver first")
@@ -63,23 +64,24 @@ def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) 
     from ge_expectations import batch_layer_suite as suites
     from spark_jobs.silver.run import SILVER_DATASETS
 
-    paths, lake = open_lake(settings.lake_root), LakeFS(spark)
+    paths = open_lake(settings.lake_root)
+    lake = LakeFiles(paths.root)
     batch_run_id = hour.batch_run_id
     record = silver_run_record(lake, paths, batch_run_id)
     if record.get("status") not in PUBLISHED_STATUSES:
         raise RuntimeError(f"silver run {batch_run_id} ended {record.get('status')!r}: nothing to check")
     checks = []
-    for dataset, (schema, _) in SILVER_DATASETS.items():
-        if not lake.exists(paths.silver(dataset)):
+    for dataset, schema in SILVER_DATASETS.items():
+        if not tables.exists(spark, paths.silver(dataset)):
             raise RuntimeError(f"silver/{dataset} is not published at {paths.silver(dataset)}")
         suite_name = f"silver_{dataset}_published"
         report = suites.validate(
-            spark.read.schema(schema).parquet(paths.silver(dataset)),
+            tables.read(spark, paths.silver(dataset), schema),
             suite_name,
             suites.silver_suite(dataset, schema.fieldNames(), 1),
             batch_run_id=batch_run_id,
             quality_path=paths.quality(suite_name, batch_run_id),
-            lake_fs=lake,
+            lake_files=lake,
             dataset=paths.silver(dataset),
         )
         report.raise_for_critical()

@@ -1,12 +1,19 @@
-"""Silver job: bronze/{movies,reviews} -> silver/{movies,reviews,movie_observations}.
+"""Silver job: the Delta tables bronze/{movies,reviews} -> silver/{movies,reviews,movie_observations}.
 
     python -m spark_jobs.silver.run --logical-date 2025-10-17T14:00:00+00:00 [--full-refresh]
 
-Extract the bronze partitions the run has to merge and the current Silver state (see
-:mod:`spark_jobs.silver.state`); transform them (parse, quarantine, fold into the movie and review state, score
-sentiment, build the run's observations); stage and validate the result with the Great Expectations suites;
-publish it (see :mod:`spark_jobs.silver.publish`); then record the merged partitions and a run summary under
-``metadata/silver_runs/``.
+Plan from the tables themselves: the bronze runs up to the logical hour that ``silver/movie_observations`` does
+not hold yet are merged (incremental); none left means the run is up to date and commits nothing; a full
+refresh rebuilds from every bronze run up to the hour, when asked (``--full-refresh``), when Silver has no table
+yet, or when a run Silver holds was re-ingested in bronze since Silver's last commit (a merge cannot take back
+what the old version of an hour contributed; a rebuild can).
+
+Extract the bronze runs of the plan and the current Silver rows; transform them (parse, quarantine, fold the
+touched movies and reviews again, score sentiment, build the runs' observations); validate the rows to be
+committed with the Great Expectations suites; load them (write, audit, publish): ``MERGE`` into silver/movies by
+movie_id and silver/reviews by review_id, the runs' observations with ``replaceWhere`` on their batch_run_id,
+observations last, so a run that fails or is killed before them is merged again (the same rows) by its re-run.
+Every commit carries the run's batch_run_id. A run summary goes under ``metadata/silver_runs/``.
 """
 
 from __future__ import annotations
@@ -15,20 +22,19 @@ import argparse
 import json
 import logging
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
 
 from master_dataset.partitioning import LogicalHour
-from spark_jobs.silver import movies, observations, parse, publish, reviews, schemas, state
+from spark_jobs.silver import movies, observations, parse, reviews, schemas
 from spark_jobs.silver.genres import genre_map
+from spark_jobs.utils import tables
 from spark_jobs.utils.job_process import exit_now
-from spark_jobs.utils.lake import LakeFS, LakePaths, open_lake
+from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
 
 if TYPE_CHECKING:
@@ -41,64 +47,119 @@ JOB = "silver"
 # Silver must keep at least this share of the distinct movies bronze brought (the rest is quarantined).
 MIN_ROW_SHARE = 0.9
 SILVER_DATASETS = {
-    "movies": (schemas.SILVER_MOVIES, schemas.MOVIES_PARTITIONS),
-    "reviews": (schemas.SILVER_REVIEWS, schemas.REVIEWS_PARTITIONS),
-    "movie_observations": (schemas.MOVIE_OBSERVATIONS, schemas.OBSERVATIONS_PARTITIONS),
+    "movies": schemas.SILVER_MOVIES,
+    "reviews": schemas.SILVER_REVIEWS,
+    "movie_observations": schemas.MOVIE_OBSERVATIONS,
 }
-KEYS = {"movies": "movie_id", "reviews": "review_id"}
+KEYS = {"movies": ["movie_id"], "reviews": ["review_id"]}
+# A MERGE marks the rows it replaces in deletion vectors instead of rewriting whole files.
+MERGED_TABLE_PROPERTIES = {"delta.enableDeletionVectors": "true"}
+
+Mode = Literal["full", "incremental", "up_to_date"]
+
+
+@dataclass(frozen=True)
+class SilverPlan:
+    mode: Mode
+    reason: str
+    runs: tuple[str, ...]  # the bronze runs this run reads
+    rebuilt_runs: tuple[str, ...] = ()  # on a full refresh: every run bronze holds (those after the hour go)
 
 
 @dataclass(frozen=True)
 class SilverInputs:
     bronze_movies: DataFrame
     bronze_reviews: DataFrame
-    movies: DataFrame  # the current state of silver/movies (empty on a full refresh)
-    reviews: DataFrame  # the current state of silver/reviews (empty on a full refresh)
+    movies: DataFrame  # the current silver/movies (empty on a full refresh)
+    reviews: DataFrame  # the current silver/reviews (empty on a full refresh)
 
 
 @dataclass(frozen=True)
 class SilverOutputs:
-    movies: DataFrame  # the complete new silver/movies
-    reviews: DataFrame  # the complete new silver/reviews
-    observations: DataFrame  # this run's rows only
+    movies: DataFrame  # the rows of silver/movies this run replaces or adds (all of them on a full refresh)
+    reviews: DataFrame  # the rows of silver/reviews this run replaces or adds
+    observations: DataFrame  # the observations of the runs read
     quarantine: dict[str, DataFrame]
     parsed_movies: DataFrame
     parsed_pages: DataFrame
     review_records: DataFrame  # every review this bronze brought, with or without an id
-    touched_movies: DataFrame  # movie_id of every movie this run may have changed
+
+
+# ---------------------------------------------------------------------------------------------- plan
+
+
+def _runs(df: DataFrame) -> set[str]:
+    # A few hundred run ids at most: names of hours, not pipeline data.
+    return {row.batch_run_id for row in df.select("batch_run_id").distinct().collect()}
+
+
+def plan_run(spark: SparkSession, paths: LakePaths, hour: LogicalHour, *, full_refresh: bool) -> SilverPlan:
+    """What a run for ``hour`` reads: see the module's docstring."""
+    bronze_movies = paths.bronze("movies")
+    bronze_runs = _runs(tables.read(spark, bronze_movies, schemas.BRONZE))
+    up_to_hour = sorted(run for run in bronze_runs if run <= hour.batch_run_id)
+
+    def full(reason: str) -> SilverPlan:
+        return SilverPlan("full", reason, tuple(up_to_hour), tuple(sorted(bronze_runs)))
+
+    observations_path = paths.silver("movie_observations")
+    if full_refresh:
+        return full("full refresh requested")
+    if not all(tables.exists(spark, paths.silver(name)) for name in SILVER_DATASETS):
+        return full("no Silver tables yet")
+    merged = _runs(tables.read(spark, observations_path, schemas.MOVIE_OBSERVATIONS))
+    silver_commit = tables.history(spark, observations_path, limit=1).first().timestamp
+    reingested = (
+        sorted(
+            row.userMetadata
+            for row in tables.history(spark, bronze_movies)
+            .where(F.col("userMetadata").isin(*merged) & (F.col("timestamp") > F.lit(silver_commit)))
+            .select("userMetadata")
+            .distinct()
+            .collect()
+        )
+        if merged
+        else []
+    )
+    if reingested:
+        return full(f"{len(reingested)} merged bronze run(s) were re-ingested since, e.g. {reingested[0]}")
+    new = tuple(run for run in up_to_hour if run not in merged)
+    if not new:
+        return SilverPlan("up_to_date", "every bronze run up to this hour is merged", ())
+    return SilverPlan("incremental", f"{len(new)} new bronze run(s)", new)
 
 
 # ---------------------------------------------------------------------------------------------- extract
 
 
-def read_dataset(spark: SparkSession, lake: LakeFS, path: str, schema: StructType) -> DataFrame:
-    """A Parquet dataset read with its contract's schema; empty when it does not exist yet."""
-    if not lake.exists(path):
-        return schemas.empty(spark, schema)
-    return spark.read.schema(schema).parquet(path)
-
-
-def read_bronze(spark: SparkSession, paths: LakePaths, dataset: str, partitions: Sequence[str]) -> DataFrame:
-    """The given partitions of a bronze dataset, typed as the contract says, with ``bronze_partition``."""
-    if partitions:
-        frame = spark.read.schema(schemas.BRONZE).option("basePath", paths.bronze(dataset)).parquet(*partitions)
+def read_bronze(spark: SparkSession, paths: LakePaths, dataset: str, runs: Sequence[str]) -> DataFrame:
+    """The rows of the given runs of a bronze table, typed as the contract says, with ``bronze_partition``."""
+    frame = tables.read(spark, paths.bronze(dataset), schemas.BRONZE)
+    if runs:
+        # The runs' days first: Delta skips the other days' folders before it reads a file.
+        days = {
+            (hour.partition["year"], hour.partition["month"], hour.partition["day"])
+            for hour in map(LogicalHour.parse, runs)
+        }
+        in_days = F.struct("year", "month", "day").isin(*(F.struct(*map(F.lit, day)) for day in days))
+        frame = frame.where(in_days & F.col("batch_run_id").isin(*runs))
     else:
-        frame = schemas.empty(spark, schemas.BRONZE)
+        frame = frame.limit(0)
     return schemas.conform(frame, schemas.BRONZE).transform(parse.with_bronze_partition, dataset)
 
 
-def extract(spark: SparkSession, paths: LakePaths, lake: LakeFS, plan: state.SilverPlan) -> SilverInputs:
-    """Only the bronze partitions the plan names are read; the current state only on an incremental run."""
+def extract(spark: SparkSession, paths: LakePaths, plan: SilverPlan) -> SilverInputs:
+    """Only the bronze runs the plan names are read; the current Silver rows only on an incremental run."""
 
     def current(dataset: str) -> DataFrame:
-        schema = SILVER_DATASETS[dataset][0]
+        schema = SILVER_DATASETS[dataset]
         if plan.mode == "incremental":
-            return read_dataset(spark, lake, state.state_dataset(paths, dataset), schema)
+            return tables.read(spark, paths.silver(dataset), schema)
         return schemas.empty(spark, schema)
 
     return SilverInputs(
-        bronze_movies=read_bronze(spark, paths, "movies", plan.paths("movies")),
-        bronze_reviews=read_bronze(spark, paths, "reviews", plan.paths("reviews")),
+        bronze_movies=read_bronze(spark, paths, "movies", plan.runs),
+        bronze_reviews=read_bronze(spark, paths, "reviews", plan.runs),
         movies=current("movies"),
         reviews=current("reviews"),
     )
@@ -110,13 +171,11 @@ def extract(spark: SparkSession, paths: LakePaths, lake: LakeFS, plan: state.Sil
 def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
     """The whole Silver fold: pure DataFrame work, nothing is read or written here.
 
-    Only the movies and reviews this bronze touches are folded again; the rest of the state passes through,
-    read from its files by each output that needs it. Parsed bronze and the touched reviews and movies are each
-    used by several outputs, so they are checkpointed (locally, when first computed): every bronze body is parsed
-    once and every new review scored once, and on an incremental run they hold about one hour of rows, not the
-    whole state. A checkpoint also cuts the plans of everything built on it: the server plans each later query
-    over a few checkpoints instead of the whole fold again, which took most of an hour's Silver run when these
-    frames were cached instead. The session's end releases them.
+    Only the movies and reviews this bronze touches are folded again, with their current rows; the result is
+    exactly the rows to merge. Parsed bronze and the rows to merge are each used by several outputs (counts,
+    validation, the commit), so they are checkpointed (locally, when first computed): every bronze body is
+    parsed once and every new review scored once. A checkpoint also cuts the plans of everything built on it,
+    and it keeps the rows to merge apart from the table they are merged into. The session's end releases them.
     """
     parsed_movies = parse.parse_bronze_movies(inputs.bronze_movies).localCheckpoint(eager=False)
     parsed_pages = parse.parse_review_pages(inputs.bronze_reviews).localCheckpoint(eager=False)
@@ -126,20 +185,20 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
     review_records = parse.review_records(parsed_movies, parsed_pages)
 
     new_reviews = reviews.latest_reviews(parse.reviews_with_id(review_records))
-    touched_reviews = reviews.merge_touched(new_reviews, inputs.reviews).localCheckpoint(eager=False)
-    all_reviews = touched_reviews.unionByName(reviews.untouched(new_reviews, inputs.reviews))
-
     candidates = movies.bronze_candidates(listed, details)
     touched = candidates.select("movie_id").unionByName(new_reviews.select("movie_id")).distinct()
+    # Every review of a touched movie: its statistics are folded again, and its partition values may move.
+    movie_reviews = reviews.merge_touched(new_reviews, inputs.reviews).unionByName(
+        reviews.untouched(new_reviews, inputs.reviews).join(F.broadcast(touched), "movie_id", "left_semi")
+    )
     refolded = movies.refold_touched(
-        candidates, inputs.movies, touched, reviews.review_stats(all_reviews)
+        candidates, inputs.movies, touched, reviews.review_stats(movie_reviews)
     ).localCheckpoint(eager=False)
-    silver_movies = refolded.unionByName(movies.untouched(inputs.movies, touched))
 
     return SilverOutputs(
-        movies=silver_movies,
-        reviews=reviews.finalize_reviews(all_reviews, silver_movies),
-        observations=observations.run_observations(listed, details),
+        movies=refolded,
+        reviews=reviews.finalize_reviews(movie_reviews, refolded).localCheckpoint(eager=False),
+        observations=observations.run_observations(listed, details).localCheckpoint(eager=False),
         quarantine={
             "silver_movies": parse.quarantined(parsed_movies),
             "silver_reviews": parse.quarantined(parsed_pages).unionByName(parse.reviews_without_id(review_records)),
@@ -147,7 +206,6 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
         parsed_movies=parsed_movies,
         parsed_pages=parsed_pages,
         review_records=review_records,
-        touched_movies=touched,
     )
 
 
@@ -155,42 +213,39 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
 
 
 def minimum_rows(counts: dict[str, int], share: float) -> dict[str, int]:
-    """The least row count each staged dataset must have.
-
-    A share of the distinct movies (and movie-runs) bronze brought; and on an incremental run never fewer
-    movies or reviews than Silver had, since a merge never removes a row.
-    """
+    """The least row count each batch to commit must have: a share of the distinct movies, reviews and
+    movie-runs bronze brought (a merge never removes a row, so Silver never shrinks)."""
 
     def at_least(count: int) -> int:
         return math.ceil(share * count)
 
     return {
-        "movies": max(at_least(counts["bronze_distinct_movies"]), counts["silver_movies_before"]),
-        "reviews": max(at_least(counts["new_reviews"]), counts["silver_reviews_before"]),
+        "movies": at_least(counts["bronze_distinct_movies"]),
+        "reviews": at_least(counts["new_reviews"]),
         "movie_observations": at_least(counts["bronze_distinct_movie_runs"]),
     }
 
 
-def validate_staged(
-    spark: SparkSession, paths: LakePaths, lake: LakeFS, batch_run_id: str, min_rows: dict[str, int]
+def validate_outputs(
+    outputs: SilverOutputs, paths: LakePaths, lake: LakeFiles, batch_run_id: str, min_rows: dict[str, int]
 ) -> list[ValidationReport]:
-    """Runs each dataset's suite on what was staged: the complete new movies and reviews, and the
-    movie_observations partitions the run rewrites. Publishing then copies from exactly these files."""
+    """Runs each dataset's suite on the rows this run is about to commit, before any commit."""
     from ge_expectations import batch_layer_suite as suites
 
+    frames = {"movies": outputs.movies, "reviews": outputs.reviews, "movie_observations": outputs.observations}
     reports = []
-    for dataset, (schema, _) in SILVER_DATASETS.items():
+    for dataset, schema in SILVER_DATASETS.items():
         suite_name = f"silver_{dataset}"
         reports.append(
             suites.validate(
-                spark.read.schema(schema).parquet(staged(paths, batch_run_id, dataset)),
+                frames[dataset],
                 suite_name,
                 suites.silver_suite(dataset, schema.fieldNames(), min_rows[dataset]),
                 batch_run_id=batch_run_id,
                 quality_path=paths.quality(suite_name, batch_run_id),
-                lake_fs=lake,
+                lake_files=lake,
                 dataset=paths.silver(dataset),
-                # A few files: scanning only the columns a metric needs beats caching cast and crew arrays.
+                # Checkpointed already: scanning only the columns a metric needs beats caching cast and crew.
                 cache=False,
             )
         )
@@ -200,25 +255,8 @@ def validate_staged(
 # ---------------------------------------------------------------------------------------------- load
 
 
-def staged(paths: LakePaths, batch_run_id: str, dataset: str) -> str:
-    """Where a run stages a dataset for validation: movies and reviews whole, observations' rewritten dates."""
-    return paths.staging(batch_run_id, f"silver_{dataset}_validated")
-
-
-def write_quarantine(lake: LakeFS, paths: LakePaths, batch_run_id: str, name: str, rows: DataFrame, count: int) -> None:
-    """Writes this run's ``count`` quarantined records, replacing what a previous attempt of the run wrote."""
-    path = paths.quarantine(name, batch_run_id)
-    lake.delete(path)
-    if count:
-        rows.coalesce(1).write.mode("overwrite").parquet(path)
-        log.warning("%d record(s) quarantined in %s", count, path)
-
-
-def count_rows(inputs: SilverInputs, outputs: SilverOutputs) -> dict[str, int]:
-    """Rows in and quarantined, in a few aggregations over checkpointed frames (which they also fill).
-
-    The rows out are counted once staged (see :func:`stage_outputs`), from the files' footers.
-    """
+def count_rows(outputs: SilverOutputs) -> dict[str, int]:
+    """Rows in, quarantined and to commit, in a few aggregations over checkpointed frames (which they also fill)."""
     reason = F.col("reason")
     movies_in = outputs.parsed_movies.agg(
         F.count(F.lit(1)).alias("bronze_movie_rows"),
@@ -236,98 +274,42 @@ def count_rows(inputs: SilverInputs, outputs: SilverOutputs) -> dict[str, int]:
     ).first()
     counts = {**movies_in.asDict(), **pages_in.asDict(), **reviews_in.asDict()}
     counts["quarantined_silver_reviews"] = counts.pop("quarantined_pages") + counts.pop("reviews_without_id")
-    counts["silver_movies_before"] = inputs.movies.count()
-    counts["silver_reviews_before"] = inputs.reviews.count()
+    counts["movies_merged"] = outputs.movies.count()
+    counts["reviews_merged"] = outputs.reviews.count()
+    counts["observations_written"] = outputs.observations.count()
     return counts
 
 
-def stage_outputs(
-    spark: SparkSession,
-    paths: LakePaths,
-    lake: LakeFS,
-    plan: state.SilverPlan,
-    batch_run_id: str,
-    outputs: SilverOutputs,
-) -> dict[str, int]:
-    """Stages the new movies and reviews (whole, in a few files) and the observation dates the run adds rows
-    to (all of them on a full refresh), with the rows of other runs in those dates carried over.
+def write_quarantine(paths: LakePaths, plan: SilverPlan, name: str, rows: DataFrame, count: int) -> None:
+    """Replaces the quarantined records of the bronze runs read (what an earlier attempt wrote for them)."""
+    path = paths.quarantine(name)
+    tables.replace_where(rows.coalesce(1), path, tables.is_in("batch_run_id", plan.runs), ["batch_run_id"])
+    if count:
+        log.warning("%d record(s) quarantined in %s", count, path)
 
-    Returns the rows staged: movies_out, reviews_out and the observations this run adds.
-    """
-    fresh = outputs.observations.localCheckpoint(eager=False)
-    existing = read_dataset(spark, lake, paths.silver("movie_observations"), schemas.MOVIE_OBSERVATIONS)
-    if plan.mode == "incremental":
-        # The dates this run writes: a handful of partition values, not pipeline data.
-        dates = [row.observed_date for row in fresh.select("observed_date").distinct().collect()]
-        existing = existing.where(F.col("observed_date").isin(*dates))
-    written = {}
+
+def commit(spark: SparkSession, paths: LakePaths, plan: SilverPlan, outputs: SilverOutputs) -> None:
+    """Commits the validated rows: movies and reviews, then the runs' observations, which mark them merged."""
     for dataset, frame in (("movies", outputs.movies), ("reviews", outputs.reviews)):
-        path = staged(paths, batch_run_id, dataset)
-        lake.delete(path)
-        publish.write_state(frame, path)
-        written[f"{dataset}_out"] = spark.read.schema(SILVER_DATASETS[dataset][0]).parquet(path).count()
-    lake.delete(staged(paths, batch_run_id, "movie_observations"))
-    publish.write_partitioned(
-        observations.replace_runs(existing, fresh, plan.rebuilt_runs),
-        staged(paths, batch_run_id, "movie_observations"),
+        if plan.mode == "full":
+            tables.overwrite(frame, paths.silver(dataset), properties=MERGED_TABLE_PROPERTIES)
+        else:
+            tables.merge(spark, frame, paths.silver(dataset), KEYS[dataset], properties=MERGED_TABLE_PROPERTIES)
+    runs = plan.rebuilt_runs if plan.mode == "full" else plan.runs
+    # On a full refresh the runs bronze holds are rebuilt (those after the hour dropped, a later run merges them
+    # again); observations of runs bronze no longer has (retention) are kept: they are the only record left.
+    tables.replace_where(
+        outputs.observations.repartition(*schemas.OBSERVATIONS_PARTITIONS),
+        paths.silver("movie_observations"),
+        tables.is_in("batch_run_id", runs),
         schemas.OBSERVATIONS_PARTITIONS,
     )
-    return {**written, "observations_written": fresh.count()}
-
-
-def publish_staged(
-    spark: SparkSession,
-    paths: LakePaths,
-    lake: LakeFS,
-    plan: state.SilverPlan,
-    batch_run_id: str,
-    inputs: SilverInputs,
-    touched_movies: DataFrame,
-) -> dict[str, int]:
-    """Makes the validated datasets visible, then replaces the state; returns the folders rewritten per dataset."""
-    rewritten: dict[str, int] = {}
-    previous = {"movies": inputs.movies, "reviews": inputs.reviews}
-    for dataset, key in KEYS.items():
-        schema, partition_by = SILVER_DATASETS[dataset]
-        validated = spark.read.schema(schema).parquet(staged(paths, batch_run_id, dataset))
-        live = paths.silver(dataset)
-        if plan.mode == "full" or not lake.exists(live):
-            whole = paths.staging(batch_run_id, f"silver_{dataset}")
-            publish.write_partitioned(validated, whole, partition_by)
-            publish.swap_dataset(lake, whole, live, f"{whole}_replaced")
-            rewritten[dataset] = validated.select(*partition_by).distinct().count()
-            continue
-        started = time.monotonic()
-        if dataset == "movies":
-            touched = publish.touched_partitions(previous[dataset], validated, key, touched_movies, partition_by)
-        else:
-            touched = publish.changed_partitions(previous[dataset], validated, key, partition_by)
-        found = time.monotonic()
-        rewritten[dataset] = len(touched)
-        publish.rewrite_partitions(spark, lake, validated, live, touched, partition_by)
-        log.info(
-            "%s: %d folder(s) to rewrite found in %.1f s, rewritten in %.1f s",
-            live,
-            len(touched),
-            found - started,
-            time.monotonic() - found,
-        )
-    observations_staged = staged(paths, batch_run_id, "movie_observations")
-    live = paths.silver("movie_observations")
     if plan.mode == "full":
-        publish.swap_dataset(lake, observations_staged, live, f"{observations_staged}_replaced")
-    else:
-        publish.swap_partitions(lake, observations_staged, live, f"{observations_staged}_replaced")
-    # The state goes last: until it is replaced, a re-run recomputes and republishes the same rows.
-    for dataset in state.STATE_DATASETS:
-        target = state.state_dataset(paths, dataset)
-        publish.swap_dataset(lake, staged(paths, batch_run_id, dataset), target, f"{target}_replaced")
-    state.write_merged(lake, paths, plan.merged_after, batch_run_id)
-    lake.delete(paths.staging(batch_run_id))
-    return rewritten
+        # Files clustered by movie: a lookup or a merge by movie_id reads few of them.
+        tables.optimize(spark, paths.silver("movies"), zorder_by=["movie_id"])
 
 
-def write_summary(lake: LakeFS, paths: LakePaths, batch_run_id: str, summary: dict[str, Any]) -> str:
+def write_summary(lake: LakeFiles, paths: LakePaths, batch_run_id: str, summary: dict[str, Any]) -> str:
     path = f"{paths.metadata('silver_runs', batch_run_id)}/run.json"
     lake.write_text(path, json.dumps(summary, indent=2, default=str))
     return path
@@ -346,58 +328,58 @@ def run_silver(
 ) -> dict[str, Any]:
     """Builds Silver for a logical hour and returns the run summary (also written under metadata/).
 
-    Raises DataQualityError, after writing the summary and the Data Docs, when a critical expectation failed.
+    Raises DataQualityError, after writing the summary and the Data Docs, when a critical expectation failed:
+    then no table has a new version.
     """
     batch_run_id = hour.batch_run_id
     paths = open_lake(settings.lake_root)
-    lake = LakeFS(spark)
+    lake = LakeFiles(paths.root)
+    tables.commits_as(spark, batch_run_id)
     metrics = JobMetrics(JOB, batch_run_id, log)
 
     with metrics.stage("plan"):
-        plan = state.plan_run(spark, lake, paths, hour, full_refresh=full_refresh)
-    log.info("%s run: %s; %d bronze partition(s) to read", plan.mode, plan.reason, len(plan.to_read))
+        plan = plan_run(spark, paths, hour, full_refresh=full_refresh)
+    log.info("%s run: %s; %d bronze run(s) to read", plan.mode, plan.reason, len(plan.runs))
     summary: dict[str, Any] = {
         "job": JOB,
         "batch_run_id": batch_run_id,
         "logical_hour": hour.iso,
         "mode": plan.mode,
         "reason": plan.reason,
-        "bronze_partitions_read": [partition.key for partition in plan.to_read],
+        "bronze_runs_read": list(plan.runs),
     }
     if plan.mode == "up_to_date":
         summary.update(status="up_to_date", **metrics.summary())
         summary["summary_path"] = write_summary(lake, paths, batch_run_id, summary)
         return summary
 
-    inputs = extract(spark, paths, lake, plan)
-    outputs = transform(spark, inputs)
+    outputs = transform(spark, extract(spark, paths, plan))
     with metrics.stage("transform"):
-        counts = count_rows(inputs, outputs)
-    with metrics.stage("quarantine"):
-        for name, rows in outputs.quarantine.items():
-            write_quarantine(lake, paths, batch_run_id, name, rows, counts[f"quarantined_{name}"])
-    with metrics.stage("stage"):
-        counts.update(stage_outputs(spark, paths, lake, plan, batch_run_id, outputs))
+        counts = count_rows(outputs)
     # The list entries and details of one movie in one run fold into one observation.
     counts["deduplicated_movie_records"] = counts["movie_records_parsed"] - counts["observations_written"]
-    for name, value in counts.items():
-        metrics.count(name, value)
     with metrics.stage("validate"):
-        reports = validate_staged(spark, paths, lake, batch_run_id, minimum_rows(counts, min_row_share))
+        reports = validate_outputs(outputs, paths, lake, batch_run_id, minimum_rows(counts, min_row_share))
     summary["validations"] = [report.summary() for report in reports]
     failed = [report for report in reports if not report.publishable]
     if failed:
-        lake.delete(paths.staging(batch_run_id))
+        for name, value in counts.items():
+            metrics.count(name, value)
         summary.update(status="failed_validation", **metrics.summary())
         summary["summary_path"] = write_summary(lake, paths, batch_run_id, summary)
         failed[0].raise_for_critical()
-    with metrics.stage("publish"):
-        rewritten = publish_staged(spark, paths, lake, plan, batch_run_id, inputs, outputs.touched_movies)
-    for dataset, folders in rewritten.items():
-        metrics.count(f"silver_{dataset}_folders_written", folders)
+    with metrics.stage("quarantine"):
+        for name, rows in outputs.quarantine.items():
+            write_quarantine(paths, plan, name, rows, counts[f"quarantined_{name}"])
+    with metrics.stage("commit"):
+        commit(spark, paths, plan, outputs)
+    counts["movies_out"] = tables.read(spark, paths.silver("movies"), schemas.SILVER_MOVIES).count()
+    counts["reviews_out"] = tables.read(spark, paths.silver("reviews"), schemas.SILVER_REVIEWS).count()
+    for name, value in counts.items():
+        metrics.count(name, value)
     summary.update(status="published", **metrics.summary())
     summary["summary_path"] = write_summary(lake, paths, batch_run_id, summary)
-    log.info("silver %s run published in %.1f s: %s", plan.mode, summary["duration_seconds"], summary["stages"])
+    log.info("silver %s run committed in %.1f s: %s", plan.mode, summary["duration_seconds"], summary["stages"])
     return summary
 
 

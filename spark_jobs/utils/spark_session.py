@@ -36,6 +36,28 @@ CONNECT_CLIENT_JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 CONNECT_CLIENT_JAVA_OPTIONS = f"{CONNECT_CLIENT_JVM_FLAGS} -XX:SharedArchiveFile={CONNECT_CLIENT_CDS}"
 
 
+# Delta Lake's jars, fetched from Maven Central by `make setup` (scripts/setup.sh); the Docker images carry them at
+# the same place.
+DELTA_JARS_DIR = PROJECT_ROOT / "build" / "jars" / "delta"
+DELTA_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    # OPTIMIZE writes files of up to 128 MB (Delta's default is 1 GB: one file per table at this size).
+    "spark.databricks.delta.optimize.maxFileSize": str(128 * 1024 * 1024),
+}
+
+
+class DeltaJarsMissingError(RuntimeError):
+    """Delta Lake's jars are not where `make setup` puts them."""
+
+
+def delta_jars() -> list[Path]:
+    jars = sorted(DELTA_JARS_DIR.glob("delta-*.jar"))
+    if len(jars) < 2:
+        raise DeltaJarsMissingError(f"Delta Lake's jars are missing from {DELTA_JARS_DIR}: run make setup")
+    return jars
+
+
 def add_java_options(conf: dict[str, str], options: str) -> None:
     """Appends JVM ``options`` to the driver's and the executors' in ``conf``."""
     for jvm in ("driver", "executor"):
@@ -55,8 +77,6 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         "spark.sql.broadcastTimeout": str(settings.spark_broadcast_timeout),
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
         "spark.serializer": settings.spark_serializer,
-        # A run replaces exactly the partitions it writes, never the whole dataset.
-        "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.showConsoleProgress": "false",
@@ -70,6 +90,12 @@ def spark_conf(settings: Settings, app_name: str, master: str | None = None) -> 
         # Executors must run the same interpreter as the driver (the project's venv).
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
+        "spark.jars": ",".join(str(jar) for jar in delta_jars()),
+        **DELTA_CONF,
+        # The partitions Delta rebuilds a table's state (its list of files) into, at every new version a job reads.
+        # Delta's default, 50, is sized for tables of millions of files; these have hundreds, and 50 tasks per
+        # snapshot made a small Silver run take half again as long (docs/performance.md).
+        "spark.databricks.delta.snapshotPartitions": str(settings.spark_shuffle_partitions),
     }
     if settings.lake_root.startswith("hdfs://"):
         conf["spark.hadoop.dfs.replication"] = str(settings.hdfs_replication)
