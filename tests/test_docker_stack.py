@@ -462,6 +462,7 @@ def test_the_spark_connect_server_has_the_embedded_stacks_configuration(monkeypa
         ("spark.driver.memory", "SPARK_DRIVER_MEMORY"),
         ("spark.executor.memory", "SPARK_EXECUTOR_MEMORY"),
         ("spark.sql.shuffle.partitions", "SPARK_SHUFFLE_PARTITIONS"),
+        ("spark.databricks.delta.snapshotPartitions", "SPARK_SHUFFLE_PARTITIONS"),
         ("spark.hadoop.dfs.replication", "HDFS_REPLICATION"),
     ]:
         assert any(arg.startswith(f"{key}=${{{variable}:-") for arg in unresolved), key
