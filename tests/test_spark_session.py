@@ -16,7 +16,7 @@ from spark_jobs.utils.spark_session import (
 )
 
 
-def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
+def test_conf_carries_the_seed_options_and_delta() -> None:
     settings = load_settings(_env_file=None, spark_master_url="spark://127.0.0.1:7077", lake_root="file:///tmp/lake")
     conf = spark_conf(settings, "job")
     assert conf["spark.master"] == "spark://127.0.0.1:7077"
@@ -25,7 +25,11 @@ def test_conf_carries_the_seed_options_and_dynamic_overwrite() -> None:
     assert conf["spark.serializer"] == "org.apache.spark.serializer.KryoSerializer"
     assert conf["spark.sql.broadcastTimeout"] == "300"
     assert conf["spark.sql.shuffle.partitions"] == "8"
-    assert conf["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
+    # Delta's writes say what they replace (replaceWhere, MERGE); a dynamic overwrite mode would refuse them.
+    assert "spark.sql.sources.partitionOverwriteMode" not in conf
+    assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+    assert conf["spark.databricks.delta.snapshotPartitions"] == "8"
+    assert all(Path(jar).exists() for jar in conf["spark.jars"].split(","))
     assert conf["spark.locality.wait"] == "0s"
     assert "spark.hadoop.dfs.replication" not in conf, "a local lake has no HDFS settings"
 
@@ -82,11 +86,12 @@ def test_a_submitted_job_imports_the_installed_pyspark_not_sparks_zip(tmp_path: 
     ]
 
 
-def test_session_runs_a_query_in_utc_with_dynamic_overwrite(spark) -> None:
-    assert spark.conf.get("spark.sql.sources.partitionOverwriteMode") == "dynamic"
+def test_session_runs_a_query_in_utc_and_writes_delta(spark, tmp_path) -> None:
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
     rows = spark.range(10).selectExpr("sum(id) AS total").collect()
     assert rows[0]["total"] == 45
+    spark.range(3).write.format("delta").save(str(tmp_path / "table"))
+    assert spark.sql(f"DESCRIBE DETAIL delta.`{tmp_path / 'table'}`").first().format == "delta"
 
 
 def test_a_job_that_exits_at_once_still_writes_its_output_and_exit_code() -> None:
