@@ -351,6 +351,7 @@ def test_a_stored_hour_run_again_fetches_nothing_and_commits_nothing(history) ->
     assert history.again_versions == history.steady_versions
     assert history.again_rows == history.steady_rows
     assert history.again["bronze_rows"] == history.steady["bronze_rows"]
+    assert history.again["run_record"] == history.steady["run_record"]
     assert history.early_rows_at_end == history.first_rows
 
 

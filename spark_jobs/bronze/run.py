@@ -206,7 +206,7 @@ class BronzeJob:
         target = MongoTarget.from_settings(self.settings)
         with connect(target) as client:
             record_stage(client[target.database], self.batch_run_id, "ingestion", "success", _stage_summary(record))
-        return record
+        return {**record, "run_record": ingestion.run_record_path(self.paths, self.batch_run_id)}
 
     def _validation(self) -> dict[str, Any]:
         path = self._summary_path("validate")
