@@ -1,8 +1,9 @@
 """Gold view definitions (pure DataFrame functions) and the serving export.
 
-The registry below is plain data, safe to import anywhere (no Spark import): for each Gold view, the partition
-columns it is written under (``batch_run_id`` always comes last) and its natural key. It is the code form of the
-Gold table in ``spark_jobs/README.md``; the views themselves live in the modules of this package.
+The registry below is plain data, safe to import anywhere (no Spark import): for each Gold view, the seed's
+layout columns (its partitions in the seed; columns of every row here, the table being partitioned by
+``batch_run_id`` alone) and its natural key. It is the code form of the Gold table in ``spark_jobs/README.md``;
+the views themselves live in the modules of this package.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class GoldView:
     name: str
-    partition_by: tuple[str, ...]
+    layout_columns: tuple[str, ...]
     key: tuple[str, ...]
-
-    @property
-    def partition_columns(self) -> tuple[str, ...]:
-        """Every partition folder level, ``batch_run_id`` last, so a run owns exactly its own leaf folders."""
-        return (*self.partition_by, "batch_run_id")
 
 
 GOLD_VIEWS: dict[str, GoldView] = {

@@ -72,7 +72,7 @@ def data_files(spark: SparkSession, paths: LakePaths) -> dict[str, list[str]]:
 
 
 def versions(spark: SparkSession, paths: LakePaths) -> dict[str, int]:
-    return {name: tables.history(spark, paths.silver(name), limit=1).first().version for name in DATASETS}
+    return {name: tables.last_commit(spark, paths.silver(name))["version"] for name in DATASETS}
 
 
 def first_hour() -> list[tuple]:

@@ -108,7 +108,7 @@ def plan_run(spark: SparkSession, paths: LakePaths, hour: LogicalHour, *, full_r
     if not all(tables.exists(spark, paths.silver(name)) for name in SILVER_DATASETS):
         return full("no Silver tables yet")
     merged = _runs(tables.read(spark, observations_path, schemas.MOVIE_OBSERVATIONS))
-    silver_commit = tables.history(spark, observations_path, limit=1).first().timestamp
+    silver_commit = tables.last_commit(spark, observations_path)["timestamp"]
     reingested = (
         sorted(
             row.userMetadata

@@ -254,7 +254,7 @@ def diff_runs(spark: SparkSession, paths: LakePaths, view: str, run_a: str, run_
     key = definition.key
     path = paths.gold(view)
     (a, version_a), (b, version_b) = run_snapshot(spark, path, run_a), run_snapshot(spark, path, run_b)
-    skipped = {*RUN_COLUMNS, *(set(definition.partition_by) - set(key))}
+    skipped = {*RUN_COLUMNS, *(set(definition.layout_columns) - set(key))}
     compared = tuple(column for column in a.columns if column not in key and column not in skipped)
 
     def side(df: DataFrame, prefix: str) -> DataFrame:
