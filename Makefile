@@ -22,7 +22,7 @@ ifeq ($(STACK),docker)
   LAKE_CLI = $(DOCKER) lake-cli
 else
   ON_STACK = $(LOCAL)
-  LAKE_CLI = $(PY) -m spark_jobs.utils.lake_cli
+  LAKE_CLI = $(PY) -m spark_jobs.lake_cli
 endif
 
 .PHONY: help
@@ -134,7 +134,7 @@ endif
 hdfs-ls: $(SETUP_STAMP) ## List the lake's folders (hdfs dfs -ls -R), then each Delta table's version, last run and files
 	@$(ON_STACK) hdfs-ls
 ifneq ($(STACK),docker)
-	@$(PY) -m spark_jobs.utils.lake_cli tables
+	@$(PY) -m spark_jobs.lake_cli tables
 endif
 
 .PHONY: history time-travel diff-runs
@@ -158,7 +158,7 @@ quality-docs: $(SETUP_STAMP) ## Where the Data Docs pages of every quality suite
 ifeq ($(STACK),docker)
 	@$(DOCKER) quality-docs
 else
-	@$(PY) -m spark_jobs.utils.lake_cli quality-docs
+	@$(PY) -m spark_jobs.lake_cli quality-docs
 endif
 
 hdfs-create-dirs: $(SETUP_STAMP) ## Create the lake's layer folders (hdfs dfs -mkdir -p bronze, silver, gold, ...)

@@ -79,7 +79,7 @@ while time.monotonic() < deadline:
 sys.exit(f"HDFS not ready after {timeout:.0f} s: {state}; see `make logs-hdfs`")
 PY
     log "creating the lake's layer folders under ${LAKE_ROOT}"
-    python -m spark_jobs.utils.lake_cli create-dirs 2>/tmp/lake_cli.err || {
+    python -m spark_jobs.lake_cli create-dirs 2>/tmp/lake_cli.err || {
         tail -n 40 /tmp/lake_cli.err >&2
         fail "could not create the layer folders on HDFS"
     }

@@ -10,7 +10,7 @@
 #   backfill START END     queue the pipeline's runs between two dates (the scheduler runs them)
 #   hdfs-ls                list the lake's folders (hdfs dfs -ls -R on the namenode), then each Delta table
 #   quality-docs           where the Data Docs pages of each quality suite are (inside the stack's HDFS)
-#   lake-cli ARGS          python -m spark_jobs.utils.lake_cli ARGS in the scheduler (history, show, diff, ...)
+#   lake-cli ARGS          python -m spark_jobs.lake_cli ARGS in the scheduler (history, show, diff, ...)
 #   hdfs-create-dirs       wait for HDFS to leave safe mode, create the lake's layer folders (hdfs dfs -mkdir)
 #   hdfs dfs ARGS          Hadoop's shell on the namenode
 #   mongo-query-views      run scripts/mongo_queries.js against moviedb
@@ -302,7 +302,7 @@ backfill() {
 lake_cli() {
     local err status=0
     err=$(mktemp)
-    in_airflow python -m spark_jobs.utils.lake_cli "$@" 2>"$err" || status=$?
+    in_airflow python -m spark_jobs.lake_cli "$@" 2>"$err" || status=$?
     if ((status != 0)); then
         tail -n 30 "$err" >&2
         rm -f "$err"

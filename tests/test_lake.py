@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from master_dataset.partitioning import LogicalHour
-from spark_jobs.utils import lake_cli, tables
+from spark_jobs import lake_cli
+from spark_jobs.utils import tables
 from spark_jobs.utils.lake import LakeFiles, LakePaths
 
 RUN_A, RUN_B = "batch_2025_11_09_08", "batch_2025_11_09_12"

@@ -1,4 +1,4 @@
-"""``python -m spark_jobs.utils.lake_cli COMMAND``: the lake's layers and tables, their history and time travel.
+"""``python -m spark_jobs.lake_cli COMMAND``: the lake's layers and tables, their history and time travel.
 
     ls                                  layers and datasets: each Delta table's version, last run, files, size;
                                         the runs of the plain folders (quality/, metadata/, staging/)
@@ -326,7 +326,7 @@ def diff_lines(diff: RunDiff, run_a: str, run_b: str) -> list[str]:
 
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
-        prog="python -m spark_jobs.utils.lake_cli",
+        prog="python -m spark_jobs.lake_cli",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
