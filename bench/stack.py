@@ -12,15 +12,17 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
+from airflow_client.client import ApiClient, DAGApi, DAGPatchBody, DagRunApi, TriggerDAGRunPostBody
 
 from bench.measure import PeakSampler, tree_memory
 from config.settings import Settings, get_settings
-from local_stack.airflow_api import AirflowAPI
+from local_stack.airflow_api import TIMEOUT, connect
 from local_stack.stack import EmbeddedStack
 from master_dataset.partitioning import LogicalHour
 
@@ -114,8 +116,8 @@ def _timeline(samples: list[tuple[float, int]], points: int = 120) -> list[list[
     return [[round(at - start, 1), round(value / GIB, 3)] for at, value in samples[::step]]
 
 
-def api(settings: Settings) -> AirflowAPI:
-    return AirflowAPI(
+def api(settings: Settings) -> AbstractContextManager[ApiClient]:
+    return connect(
         f"http://127.0.0.1:{settings.airflow_api_port}",
         settings.airflow_admin_username,
         settings.airflow_admin_password.get_secret_value(),
@@ -124,7 +126,6 @@ def api(settings: Settings) -> AirflowAPI:
 
 def run_end_to_end(settings: Settings, hour: LogicalHour, timeout: float) -> dict[str, Any]:
     """Trigger, follow, and time the run until its last document is served."""
-    client = api(settings)
     dag_id = settings.pipeline_dag_id
     if settings.uses_simulator:
         from master_dataset.simulator.control import set_clock
@@ -137,18 +138,20 @@ def run_end_to_end(settings: Settings, hour: LogicalHour, timeout: float) -> dic
             f"{hour.batch_run_id} is already served ({already} documents): its re-run would leave them as they are "
             "and time nothing; pass --stack-logical-date with a newer hour"
         )
-    client.unpause(dag_id)
-    started = time.monotonic()
-    run_id = client.trigger(dag_id, datetime.now(UTC), conf={"logical_hour": hour.iso})
-    log.info("triggered %s run %s for %s", dag_id, run_id, hour.batch_run_id)
-    found = follow(client, dag_id, run_id, settings, hour, started, timeout)
-    info = client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+    with api(settings) as client:
+        DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False), ["is_paused"], _request_timeout=TIMEOUT)
+        started = time.monotonic()
+        body = TriggerDAGRunPostBody(logical_date=datetime.now(UTC), conf={"logical_hour": hour.iso})
+        run_id = DagRunApi(client).trigger_dag_run(dag_id, body, _request_timeout=TIMEOUT).dag_run_id
+        log.info("triggered %s run %s for %s", dag_id, run_id, hour.batch_run_id)
+        found = follow(client, dag_id, run_id, settings, hour, started, timeout)
+        info = DagRunApi(client).get_dag_run(dag_id, run_id, _request_timeout=TIMEOUT)
     return {
         "dag_id": dag_id,
         "run_id": run_id,
         "batch_run_id": hour.batch_run_id,
-        "run_start_date": info.get("start_date"),
-        "run_end_date": info.get("end_date"),
+        "run_start_date": info.start_date.isoformat() if info.start_date else None,
+        "run_end_date": info.end_date.isoformat() if info.end_date else None,
         **found,
     }
 
@@ -161,7 +164,7 @@ def served_documents(settings: Settings, hour: LogicalHour) -> int:
 
 
 def follow(
-    client: AirflowAPI,
+    client: ApiClient,
     dag_id: str,
     run_id: str,
     settings: Settings,
@@ -178,7 +181,7 @@ def follow(
         db = mongo[settings.mongodb_database]
         while time.monotonic() < deadline:
             if dag_done_at is None:
-                state = client.run_state(dag_id, run_id)
+                state = DagRunApi(client).get_dag_run(dag_id, run_id, _request_timeout=TIMEOUT).state.value
                 if state in {"success", "failed"}:
                     dag_done_at = time.monotonic()
                     log.info("run %s %s after %.0f s", run_id, state, dag_done_at - started)

@@ -10,16 +10,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from config.settings import SettingsError, get_settings
 from local_stack import hdfs, processes
-from local_stack.airflow_api import AirflowAPI, AirflowAPIError
 from local_stack.processes import ServiceError
 from local_stack.services import airflow_env
 from local_stack.stack import EmbeddedStack
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.lake import LAYERS
+
+if TYPE_CHECKING:
+    from airflow_client.client import ApiClient
 
 LOG_GROUPS = {
     "airflow": ("airflow-",),
@@ -43,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (ServiceError, AirflowAPIError) as error:
+    except ServiceError as error:  # an AirflowAPIError too: the API refused a request or is unreachable
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -113,9 +117,12 @@ def logs(stack: EmbeddedStack, args: list[str]) -> int:
     return 0
 
 
-def api(stack: EmbeddedStack) -> AirflowAPI:
+def api(stack: EmbeddedStack) -> AbstractContextManager[ApiClient]:
+    """Airflow's client, logged in as the stack's admin (imported here: the client takes seconds to import)."""
+    from local_stack.airflow_api import connect
+
     s = stack.settings
-    return AirflowAPI(
+    return connect(
         f"http://127.0.0.1:{s.airflow_api_port}", s.airflow_admin_username, s.airflow_admin_password.get_secret_value()
     )
 
@@ -146,12 +153,17 @@ def trigger_dag(stack: EmbeddedStack, args: list[str]) -> int:
     logical_date = datetime.fromisoformat(options.logical_date) if options.logical_date else datetime.now(UTC)
     if logical_date.tzinfo is None:
         logical_date = logical_date.replace(tzinfo=UTC)
-    client = api(stack)
-    client.unpause(dag_id)
-    run_id = client.trigger(dag_id, logical_date, {"reingest": True} if options.reingest else None)
-    hour = LogicalHour.of(logical_date)
-    print(f"triggered {dag_id} run {run_id} for {hour.batch_run_id}; following it (Ctrl-C stops following only)")
-    state = client.follow(dag_id, run_id, print, check=scheduler_running(stack))
+    from airflow_client.client import DAGApi, DAGPatchBody, DagRunApi, TriggerDAGRunPostBody
+
+    from local_stack.airflow_api import TIMEOUT, follow
+
+    with api(stack) as client:
+        DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False), ["is_paused"], _request_timeout=TIMEOUT)
+        body = TriggerDAGRunPostBody(logical_date=logical_date, conf={"reingest": True} if options.reingest else {})
+        run_id = DagRunApi(client).trigger_dag_run(dag_id, body, _request_timeout=TIMEOUT).dag_run_id
+        hour = LogicalHour.of(logical_date)
+        print(f"triggered {dag_id} run {run_id} for {hour.batch_run_id}; following it (Ctrl-C stops following only)")
+        state = follow(client, dag_id, run_id, print, check=scheduler_running(stack))
     print(f"run {run_id}: {state}  (http://localhost:{stack.settings.airflow_api_port}/dags/{dag_id})")
     return 0 if state == "success" else 1
 
@@ -184,14 +196,27 @@ def backfill(stack: EmbeddedStack, args: list[str]) -> int:
     if end < start:
         print(f"error: END {options.end} is before START {options.start}", file=sys.stderr)
         return 2
+    from airflow_client.client import BackfillApi, BackfillPostBody, DAGApi, DAGPatchBody, ReprocessBehavior
+
+    from local_stack.airflow_api import TIMEOUT, wait_backfill
+
     dag_id = stack.settings.pipeline_dag_id
-    client = api(stack)
-    client.unpause(dag_id)
-    created = client.create_backfill(dag_id, start, end)
-    print(f"backfill {created['id']} of {dag_id} from {start:%Y-%m-%d} to {end:%Y-%m-%d}; waiting for its runs")
-    runs = client.wait_backfill(dag_id, created, print, check=scheduler_running(stack))
-    failed = [run for run in runs if run["state"] != "success"]
-    print(f"backfill {created['id']}: {len(runs) - len(failed)} of {len(runs)} runs succeeded")
+    body = BackfillPostBody(
+        dag_id=dag_id,
+        from_date=start,
+        to_date=end,
+        run_backwards=False,
+        dag_run_conf={},
+        reprocess_behavior=ReprocessBehavior.COMPLETED,
+        max_active_runs=1,
+    )
+    with api(stack) as client:
+        DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False), ["is_paused"], _request_timeout=TIMEOUT)
+        created = BackfillApi(client).create_backfill(body, _request_timeout=TIMEOUT)
+        print(f"backfill {created.id} of {dag_id} from {start:%Y-%m-%d} to {end:%Y-%m-%d}; waiting for its runs")
+        runs = wait_backfill(client, created, print, check=scheduler_running(stack))
+    failed = [run for run in runs if run.state.value != "success"]
+    print(f"backfill {created.id}: {len(runs) - len(failed)} of {len(runs)} runs succeeded")
     return 1 if failed else 0
 
 

@@ -1,174 +1,169 @@
-"""A small client of Airflow 3's REST API (``/api/v2``) for the make targets that drive a running stack:
-trigger a run and follow it task by task, create a backfill and report its runs, keep the TMDB pool.
+"""What make trigger-dag and make backfill need of Airflow 3's REST API beyond its official client
+(``apache-airflow-client``): the client logged in with a token from ``POST /auth/token``, its errors as one line,
+and the loops that follow a triggered run task by task and wait for a backfill's runs; also the TMDB pool.
 
-It talks HTTP only, so the same code drives the embedded stack and the Docker stack (port 8080 on both).
+It talks HTTP only, so the same code drives the embedded stack and the Docker stack (port 8080 on both). The client
+imports in about two seconds: import this module where an Airflow command runs, not at the top of the CLI.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-import httpx
+import urllib3
+from airflow_client.client import (
+    ApiClient,
+    BackfillApi,
+    BackfillResponse,
+    Configuration,
+    DagRunApi,
+    DAGRunResponse,
+    PoolApi,
+    PoolBody,
+    PoolPatchBody,
+    TaskInstanceApi,
+)
+from airflow_client.client.exceptions import ApiException, ConflictException
 
-log = logging.getLogger(__name__)
+from local_stack.processes import ServiceError
 
+TIMEOUT = 30.0  # seconds, for each request: the client waits for ever unless a call says otherwise
+# Connection errors, and 429/5xx answers to GETs, are sent again with backoff (Retry-After honoured); a POST or
+# PATCH that reached Airflow is never sent twice.
+RETRIES = urllib3.Retry(total=3, backoff_factor=0.25, status_forcelist=(429, 502, 503, 504), raise_on_status=False)
+PAGE = 100  # Airflow's default [api] maximum_page_limit: a larger limit is cut to it
 FINISHED = {"success", "failed"}
-TASK_DONE = {"success", "failed", "skipped", "upstream_failed", "removed"}
 
 
-class AirflowAPIError(RuntimeError):
+class AirflowAPIError(ServiceError):
     """The Airflow API refused a request or cannot be reached."""
 
 
-@dataclass
-class AirflowAPI:
-    base_url: str
-    username: str
-    password: str = field(repr=False)
-    timeout: float = 30.0
-    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+@contextmanager
+def connect(base_url: str, username: str, password: str) -> Iterator[ApiClient]:
+    """The official client of the API at ``base_url``, logged in as ``username``. The client's errors inside the
+    block become an AirflowAPIError of one line: Airflow's HTTP status and detail, or that it cannot be reached."""
+    configuration = Configuration(host=base_url, retries=RETRIES)
+    try:
+        with ApiClient(configuration) as client:
+            configuration.access_token = _token(client, username, password)
+            yield client
+    except ApiException as error:
+        raise AirflowAPIError(f"Airflow API at {base_url}: HTTP {error.status} {_detail(error)}") from None
+    except urllib3.exceptions.HTTPError as error:
+        cause = getattr(error, "reason", None) or error  # after the retries, the last connection error
+        raise AirflowAPIError(f"Airflow API at {base_url} unreachable ({cause}); is the stack up?") from None
 
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            try:
-                token = httpx.post(
-                    f"{self.base_url}/auth/token",
-                    json={"username": self.username, "password": self.password},
-                    timeout=self.timeout,
-                )
-            except httpx.HTTPError as error:
-                raise AirflowAPIError(
-                    f"Airflow API at {self.base_url} unreachable ({error}); is the stack up?"
-                ) from None
-            if token.status_code >= 400:
-                raise AirflowAPIError(
-                    f"Airflow refused the login of {self.username!r} at {self.base_url} (HTTP {token.status_code})"
-                )
-            self._client = httpx.Client(
-                base_url=f"{self.base_url}/api/v2",
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-                timeout=self.timeout,
-            )
-        return self._client
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http().request(method, path, **kwargs)
-        if response.status_code >= 400:
-            raise AirflowAPIError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
-        return response.json() if response.content else None
+def _token(client: ApiClient, username: str, password: str) -> str:
+    """A JWT from Airflow's ``POST /auth/token``, which the client's API does not cover (it is the auth manager's)."""
+    host = client.configuration.host
+    response = client.call_api(
+        "POST",
+        f"{host}/auth/token",
+        header_params={"Content-Type": "application/json"},
+        body={"username": username, "password": password},
+        _request_timeout=TIMEOUT,
+    )
+    response.read()
+    if response.status >= 400:
+        raise AirflowAPIError(f"Airflow refused the login of {username!r} at {host} (HTTP {response.status})")
+    return json.loads(response.data)["access_token"]
 
-    # ---------------------------------------------------------------- DAGs and runs
-    def unpause(self, dag_id: str) -> None:
-        self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 
-    def trigger(self, dag_id: str, logical_date: datetime, conf: dict | None = None) -> str:
-        run = self.request(
-            "POST",
-            f"/dags/{dag_id}/dagRuns",
-            json={"logical_date": logical_date.isoformat(), "conf": conf or {}},
+def _detail(error: ApiException) -> str:
+    """Airflow's ``detail`` of an error answer, else its body (or the HTTP reason), at most 500 characters."""
+    try:
+        detail = json.loads(error.body or "")["detail"]
+    except (ValueError, KeyError, TypeError):
+        detail = error.body or error.reason
+    return str(detail)[:500]
+
+
+def follow(
+    client: ApiClient,
+    dag_id: str,
+    run_id: str,
+    report: Callable[[str], None],
+    poll: float = 3.0,
+    timeout: float = 3600,
+    check: Callable[[], None] = lambda: None,
+) -> str:
+    """Reports each task's state as it changes until the run finishes; returns the run's final state.
+
+    ``check`` runs before every poll and raises when the run can no longer make progress."""
+    runs, tasks = DagRunApi(client), TaskInstanceApi(client)
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        check()
+        found = tasks.get_task_instances(dag_id, run_id, limit=PAGE, _request_timeout=TIMEOUT).task_instances
+        for task in sorted(found, key=lambda task: task.task_id):
+            state = task.state.value if task.state else "none"
+            if seen.get(task.task_id) != state:
+                seen[task.task_id] = state
+                report(f"{time.strftime('%H:%M:%S')}  {task.task_id:45} {state}")
+        state = runs.get_dag_run(dag_id, run_id, _request_timeout=TIMEOUT).state.value
+        if state in FINISHED:
+            return state
+        time.sleep(poll)
+    raise AirflowAPIError(f"run {run_id} of {dag_id} did not finish within {timeout:.0f} s")
+
+
+def wait_backfill(
+    client: ApiClient,
+    backfill: BackfillResponse,
+    report: Callable[[str], None],
+    poll: float = 5.0,
+    check: Callable[[], None] = lambda: None,
+) -> list[DAGRunResponse]:
+    """Waits until every run of the backfill finished, reporting each run when it does.
+
+    ``check`` runs before every poll and raises when the runs can no longer make progress."""
+    backfills = BackfillApi(client)
+    reported: set[str] = set()
+    while True:
+        check()
+        runs = backfill_runs(client, backfill)
+        for run in runs:
+            if run.state.value in FINISHED and run.dag_run_id not in reported:
+                reported.add(run.dag_run_id)
+                logical_date = run.logical_date.isoformat() if run.logical_date else "-"
+                report(f"{logical_date}  {run.state.value:8} {run.dag_run_id}")
+        completed = backfills.get_backfill(backfill.id, _request_timeout=TIMEOUT).completed_at
+        if completed and all(run.state.value in FINISHED for run in runs):
+            return runs
+        time.sleep(poll)
+
+
+def backfill_runs(client: ApiClient, backfill: BackfillResponse) -> list[DAGRunResponse]:
+    """The backfill runs of the DAG between the backfill's dates, oldest first, page by page."""
+    runs: list[DAGRunResponse] = []
+    while True:
+        page = DagRunApi(client).get_dag_runs(
+            backfill.dag_id,
+            logical_date_gte=backfill.from_date,
+            logical_date_lte=backfill.to_date,
+            run_type=["backfill"],
+            order_by=["logical_date"],
+            limit=PAGE,
+            offset=len(runs),
+            _request_timeout=TIMEOUT,
         )
-        return run["dag_run_id"]
+        runs += page.dag_runs
+        if not page.dag_runs or page.total_entries is None or len(runs) >= page.total_entries:
+            return runs
 
-    def run_state(self, dag_id: str, run_id: str) -> str:
-        return self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
 
-    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
-        found = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 500})
-        return {ti["task_id"]: ti.get("state") or "none" for ti in found["task_instances"]}
-
-    def runs_between(self, dag_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        found = self.request(
-            "GET",
-            f"/dags/{dag_id}/dagRuns",
-            params={
-                "logical_date_gte": start.isoformat(),
-                "logical_date_lte": end.isoformat(),
-                "order_by": "logical_date",
-                "limit": 1000,
-            },
-        )
-        return found["dag_runs"]
-
-    def follow(
-        self,
-        dag_id: str,
-        run_id: str,
-        report: Callable[[str], None],
-        poll: float = 3.0,
-        timeout: float = 3600,
-        check: Callable[[], None] = lambda: None,
-    ) -> str:
-        """Reports each task's state as it changes until the run finishes; returns the run's final state.
-
-        ``check`` runs before every poll and raises when the run can no longer make progress."""
-        seen: dict[str, str] = {}
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            check()
-            for task_id, state in sorted(self.task_states(dag_id, run_id).items()):
-                if seen.get(task_id) != state:
-                    seen[task_id] = state
-                    report(f"{time.strftime('%H:%M:%S')}  {task_id:45} {state}")
-            state = self.run_state(dag_id, run_id)
-            if state in FINISHED:
-                return state
-            time.sleep(poll)
-        raise AirflowAPIError(f"run {run_id} of {dag_id} did not finish within {timeout:.0f} s")
-
-    # ---------------------------------------------------------------- backfills
-    def create_backfill(self, dag_id: str, start: datetime, end: datetime) -> dict[str, Any]:
-        return self.request(
-            "POST",
-            "/backfills",
-            json={
-                "dag_id": dag_id,
-                "from_date": start.isoformat(),
-                "to_date": end.isoformat(),
-                "run_backwards": False,
-                "dag_run_conf": {},
-                "reprocess_behavior": "completed",
-                "max_active_runs": 1,
-            },
-        )
-
-    def backfill(self, backfill_id: int) -> dict[str, Any]:
-        return self.request("GET", f"/backfills/{backfill_id}")
-
-    def wait_backfill(
-        self,
-        dag_id: str,
-        backfill: dict[str, Any],
-        report: Callable[[str], None],
-        poll: float = 5.0,
-        check: Callable[[], None] = lambda: None,
-    ) -> list[dict[str, Any]]:
-        """Waits until every run of the backfill finished, reporting each run when it does.
-
-        ``check`` runs before every poll and raises when the runs can no longer make progress."""
-        start = datetime.fromisoformat(backfill["from_date"])
-        end = datetime.fromisoformat(backfill["to_date"])
-        reported: set[str] = set()
-        while True:
-            check()
-            runs = [run for run in self.runs_between(dag_id, start, end) if run.get("run_type") == "backfill"]
-            for run in runs:
-                if run["state"] in FINISHED and run["dag_run_id"] not in reported:
-                    reported.add(run["dag_run_id"])
-                    report(f"{run['logical_date']}  {run['state']:8} {run['dag_run_id']}")
-            if self.backfill(backfill["id"]).get("completed_at") and all(run["state"] in FINISHED for run in runs):
-                return runs
-            time.sleep(poll)
-
-    # ---------------------------------------------------------------- pools
-    def ensure_pool(self, name: str, slots: int, description: str) -> None:
-        body = {"name": name, "slots": slots, "description": description, "include_deferred": False}
-        response = self._http().post("/pools", json=body)
-        if response.status_code == 409:
-            self.request("PATCH", f"/pools/{name}", json=body)
-        elif response.status_code >= 400:
-            raise AirflowAPIError(f"POST /pools: HTTP {response.status_code} {response.text[:300]}")
+def ensure_pool(client: ApiClient, name: str, slots: int, description: str) -> None:
+    """Creates the pool, or sets its slots and description when it exists."""
+    pools = PoolApi(client)
+    try:
+        pools.post_pool(PoolBody(name=name, slots=slots, description=description), _request_timeout=TIMEOUT)
+    except ConflictException:
+        # Without an update mask Airflow validates the body as a whole pool: name, slots and include_deferred.
+        body = PoolPatchBody(pool=name, slots=slots, description=description, include_deferred=False)
+        pools.patch_pool(name, body, _request_timeout=TIMEOUT)

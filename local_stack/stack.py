@@ -150,12 +150,13 @@ class EmbeddedStack:
 
     def _ensure_tmdb_pool(self) -> None:
         """One pool slot for TMDB extraction: overlapping runs never exceed the rate limit together."""
-        from local_stack.airflow_api import AirflowAPI
+        from local_stack.airflow_api import connect, ensure_pool
 
         s = self.settings
-        AirflowAPI(
-            f"http://{HOST}:{s.airflow_api_port}", s.airflow_admin_username, s.airflow_admin_password.get_secret_value()
-        ).ensure_pool(s.tmdb_pool, s.tmdb_pool_slots, "TMDB API extraction: keeps TMDB_RATE_LIMIT global across runs")
+        url, password = f"http://{HOST}:{s.airflow_api_port}", s.airflow_admin_password.get_secret_value()
+        with connect(url, s.airflow_admin_username, password) as client:
+            description = "TMDB API extraction: keeps TMDB_RATE_LIMIT global across runs"
+            ensure_pool(client, s.tmdb_pool, s.tmdb_pool_slots, description)
 
     def _check_ports(self, services: list[Service]) -> None:
         """A port held by a process that is not ours stops `up` before anything starts."""

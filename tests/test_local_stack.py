@@ -171,27 +171,6 @@ def test_backfill_bounds_cover_whole_days_or_exact_instants(text: str, end_of_da
     assert backfill_bound(text, end_of_day=end_of_day).isoformat() == expected
 
 
-def test_waiting_on_runs_stops_with_a_message_when_the_scheduler_is_not_running(tmp_path: Path) -> None:
-    """A backfill (or a triggered run) whose scheduler died would wait for ever: the wait names the scheduler
-    and its log instead."""
-    import httpx
-
-    from config.settings import load_settings
-    from local_stack.__main__ import scheduler_running
-    from local_stack.airflow_api import AirflowAPI
-    from local_stack.stack import EmbeddedStack
-
-    stack = EmbeddedStack(load_settings(_env_file=None, data_dir=tmp_path))
-    api = AirflowAPI("http://airflow", "admin", "admin")
-    runs = {"dag_runs": [{"dag_run_id": "backfill__1", "logical_date": "2025-11-09T08:00:00Z", "state": "queued"}]}
-    api._client = httpx.Client(
-        base_url="http://airflow/api/v2", transport=httpx.MockTransport(lambda request: httpx.Response(200, json=runs))
-    )
-    backfill = {"id": 1, "from_date": "2025-11-09T08:00:00+00:00", "to_date": "2025-11-09T12:00:00+00:00"}
-    with pytest.raises(processes.ServiceError, match=r"scheduler is not running .*airflow-scheduler\.log"):
-        api.wait_backfill("tmdb_batch_pipeline", backfill, print, poll=0, check=scheduler_running(stack))
-
-
 @pytest.mark.parametrize("java_options", ["-XX:TieredStopAtLevel=1", ""])
 def test_the_spark_connect_servers_jvm_options_reach_its_driver_and_executors(
     tmp_path: Path, java_options: str
