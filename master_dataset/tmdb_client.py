@@ -6,8 +6,9 @@
 - Rate limit: one :class:`RateLimiter` shared by every thread of the client spaces requests evenly at
   ``TMDB_RATE_LIMIT`` per second; a 429 pauses everyone for ``Retry-After`` and halves the rate, which then
   recovers step by step, so a storm slows the client down instead of losing requests.
-- Retries: 429, 408, 5xx, timeouts, dropped connections and malformed bodies are retried with exponential
-  backoff and jitter (never sooner than ``Retry-After``); 401, 404 and other 4xx are not.
+- Retries: tenacity retries 429, 408, 5xx, timeouts, dropped connections and malformed bodies with exponential
+  backoff and jitter, never sooner than ``Retry-After``; 401, 404 and other 4xx are final at once. 429s spend a
+  budget of their own (``TMDB_MAX_RATE_LIMITED_RETRIES``), every other error ``TMDB_MAX_RETRIES``.
 - Errors: :class:`TMDBError` and its subclasses carry the endpoint, HTTP status, TMDB ``status_code``, the number
   of attempts and the first bytes of the body.
 - Concurrency: :meth:`TMDBClient.submit` runs requests on the client's thread pool (``TMDB_CONCURRENCY``), enough
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import re
 import threading
 import time
@@ -31,6 +31,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -61,6 +62,7 @@ class TMDBError(Exception):
         tmdb_status_code: int | None = None,
         body_head: str = "",
         attempts: int = 1,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
@@ -69,6 +71,8 @@ class TMDBError(Exception):
         self.tmdb_status_code = tmdb_status_code
         self.body_head = body_head
         self.attempts = attempts
+        # The answer's Retry-After in seconds, if it had one: the earliest moment a retry may go.
+        self.retry_after = retry_after
 
 
 class TMDBAuthError(TMDBError):
@@ -119,15 +123,6 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, "***")
     text = _API_KEY_PARAM.sub(r"\1***", text)
     return _BEARER.sub(r"\1***", text)
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Exponential backoff with equal jitter: between half and all of ``min(cap, base * 2**attempt)``.
-
-    The jitter spreads the retries of many threads that failed together, so they do not come back in a burst.
-    """
-    ceiling = min(cap, base * (2**attempt))
-    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -333,6 +328,7 @@ class TMDBClient:
         backoff: float = 0.5,
         backoff_max: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.concurrency = concurrency
@@ -340,6 +336,8 @@ class TMDBClient:
         self.max_rate_limited_retries = max_rate_limited_retries
         self.backoff = backoff
         self.backoff_max = backoff_max
+        self._backoff = wait_exponential_jitter(multiplier=backoff, max=backoff_max, jitter=backoff)
+        self._sleep = sleep
         self.limiter = RateLimiter(rate_limit)
         self.stats = ClientStats()
         self._secrets = [secret for secret in (api_key, read_token) if secret]
@@ -395,76 +393,88 @@ class TMDBClient:
         path = endpoint.format(**path_params)
         query = {key: str(value) for key, value in (params or {}).items()}
         described = f"GET {path}" + (f"?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else "")
-        attempt = 0
-        rate_limited = 0
-        while True:
-            self.limiter.acquire()
-            self.stats.sent()
-            retry_after: float | None = None
-            try:
-                response = self._http.get(path, params={**query, **self._auth_params})
-            except httpx.TimeoutException as exc:
-                self.stats.add("transport_errors")
-                error: TMDBError = TMDBTransportError(
-                    f"{described}: timed out ({type(exc).__name__})", endpoint=endpoint, path=path
-                )
-            except httpx.TransportError as exc:
-                self.stats.add("transport_errors")
-                error = TMDBTransportError(
-                    f"{described}: connection failed ({type(exc).__name__}: {self.redact(str(exc)) or 'no detail'})",
-                    endpoint=endpoint,
-                    path=path,
-                )
-            else:
-                self.stats.add(f"status_{response.status_code}")
-                status = response.status_code
-                if status == 200:
-                    try:
-                        data = json.loads(response.content)
-                    except ValueError as exc:
-                        self.stats.add("malformed")
-                        error = TMDBMalformedResponse(
-                            f"{described}: body is not valid JSON ({exc})",
-                            endpoint=endpoint,
-                            path=path,
-                            status=status,
-                            body_head=body_head(response.content),
-                        )
-                    else:
-                        self.limiter.reward()
-                        self.stats.done()
-                        return TMDBResponse(
-                            endpoint=endpoint,
-                            path=path,
-                            params=query,
-                            status=status,
-                            text=response.content.decode("utf-8", errors="replace"),
-                            data=data,
-                            received_at=response_time(response.headers.get("Date")),
-                            attempts=attempt + rate_limited + 1,
-                        )
-                else:
-                    error = self._status_error(response, endpoint, path, described)
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    if status == 429:
-                        self.stats.add("rate_limited")
-                        rate_limited += 1
-                        pause = retry_after if retry_after is not None else backoff_delay(0, 1.0, self.backoff_max)
-                        self.limiter.penalize(pause)
-                        if rate_limited > self.max_rate_limited_retries:
-                            raise self._final(error, attempt + rate_limited)
-                        log.debug("%s: 429; all pause %.1f s, rate now %.2f/s", described, pause, self.limiter.rate)
-                        self.stats.add("retries")
-                        continue
-                    if status not in _RETRYABLE_STATUSES:
-                        raise self._final(error, attempt + rate_limited + 1)
-            if attempt >= self.max_retries:
-                raise self._final(error, attempt + rate_limited + 1)
-            delay = max(backoff_delay(attempt, self.backoff, self.backoff_max), retry_after or 0.0)
-            log.debug("%s: %s; retry %d/%d in %.2f s", described, error, attempt + 1, self.max_retries, delay)
-            self.stats.add("retries")
-            time.sleep(delay)
-            attempt += 1
+        retrying = Retrying(
+            sleep=self._sleep,
+            stop=_budget(self.max_retries, self.max_rate_limited_retries),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            response, data = retrying(self._send, endpoint, path, query, described)
+        except TMDBError as error:
+            self._final(error, retrying.statistics["attempt_number"])
+            raise
+        self.stats.done()
+        return TMDBResponse(
+            endpoint=endpoint,
+            path=path,
+            params=query,
+            status=response.status_code,
+            text=response.content.decode("utf-8", errors="replace"),
+            data=data,
+            received_at=response_time(response.headers.get("Date")),
+            attempts=retrying.statistics["attempt_number"],
+        )
+
+    def _send(self, endpoint: str, path: str, query: dict[str, str], described: str) -> tuple[httpx.Response, Any]:
+        """One attempt: a slot from the rate limit, one GET, the parsed body or a typed error."""
+        self.limiter.acquire()
+        self.stats.sent()
+        try:
+            response = self._http.get(path, params={**query, **self._auth_params})
+        except httpx.TimeoutException as exc:
+            self.stats.add("transport_errors")
+            # from None: httpx's exception may carry the request, api_key included.
+            raise TMDBTransportError(
+                f"{described}: timed out ({type(exc).__name__})", endpoint=endpoint, path=path
+            ) from None
+        except httpx.TransportError as exc:
+            self.stats.add("transport_errors")
+            raise TMDBTransportError(
+                f"{described}: connection failed ({type(exc).__name__}: {self.redact(str(exc)) or 'no detail'})",
+                endpoint=endpoint,
+                path=path,
+            ) from None
+        status = response.status_code
+        self.stats.add(f"status_{status}")
+        if status != 200:
+            error = self._status_error(response, endpoint, path, described)
+            if status == 429:
+                self.stats.add("rate_limited")
+                pause = error.retry_after if error.retry_after is not None else min(1.0, self.backoff_max)
+                self.limiter.penalize(pause)
+                log.debug("%s: 429; all pause %.1f s, rate now %.2f/s", described, pause, self.limiter.rate)
+            raise error
+        try:
+            data = json.loads(response.content)
+        except ValueError as exc:
+            self.stats.add("malformed")
+            raise TMDBMalformedResponse(
+                f"{described}: body is not valid JSON ({exc})",
+                endpoint=endpoint,
+                path=path,
+                status=status,
+                body_head=body_head(response.content),
+            ) from None
+        self.limiter.reward()
+        return response, data
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Exponential backoff with jitter, never shorter than Retry-After.
+
+        A 429 waits for nothing here: :meth:`RateLimiter.penalize` already holds every thread's next slot
+        until its Retry-After.
+        """
+        error = _failure(state)
+        if isinstance(error, TMDBRateLimited):
+            return 0.0
+        return max(self._backoff(state), error.retry_after or 0.0)
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.stats.add("retries")
+        log.debug("%s; retry %d in %.2f s", _failure(state), state.attempt_number, state.upcoming_sleep)
 
     def _status_error(self, response: httpx.Response, endpoint: str, path: str, described: str) -> TMDBError:
         status = response.status_code
@@ -493,14 +503,14 @@ class TMDBClient:
             status=status,
             tmdb_status_code=tmdb_code,
             body_head=body_head(response.content),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
 
-    def _final(self, error: TMDBError, attempts: int) -> TMDBError:
+    def _final(self, error: TMDBError, attempts: int) -> None:
         error.attempts = attempts
         if attempts > 1:
             error.args = (f"{error.args[0]} (after {attempts} attempts)",)
         self.stats.done()
-        return error
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -512,6 +522,34 @@ class TMDBClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _failure(state: RetryCallState) -> TMDBError:
+    assert state.outcome is not None
+    return state.outcome.exception()  # type: ignore[return-value]
+
+
+def _retryable(error: BaseException) -> bool:
+    """429, 408, 500, 502, 503, 504, no answer at all, or a body that is not JSON: worth another try."""
+    if isinstance(error, TMDBRateLimited | TMDBTransportError | TMDBMalformedResponse):
+        return True
+    return isinstance(error, TMDBServerError) and error.status in _RETRYABLE_STATUSES
+
+
+def _budget(retries: int, rate_limited_retries: int) -> Callable[[RetryCallState], bool]:
+    """tenacity's stop for one request: after ``retries`` errors, or after ``rate_limited_retries`` 429s.
+
+    429s have a budget of their own so that a storm slows the client down instead of failing requests.
+    """
+    budgets = {"rate_limited": rate_limited_retries, "errors": retries}
+    spent: Counter[str] = Counter()
+
+    def stop(state: RetryCallState) -> bool:
+        kind = "rate_limited" if isinstance(_failure(state), TMDBRateLimited) else "errors"
+        spent[kind] += 1
+        return spent[kind] > budgets[kind]
+
+    return stop
 
 
 def _looks_like_jwt(value: str) -> bool:

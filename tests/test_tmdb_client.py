@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,9 @@ from master_dataset.tmdb_client import (
     TMDBClient,
     TMDBMalformedResponse,
     TMDBNotFound,
+    TMDBRateLimited,
     TMDBServerError,
     TMDBTransportError,
-    backoff_delay,
     parse_retry_after,
     redact,
     response_time,
@@ -194,11 +193,47 @@ def test_redact_scrubs_keys_and_tokens() -> None:
     assert redact(f"the key is {V3_KEY}", [V3_KEY]) == "the key is ***"
 
 
-def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
-    rng = random.Random(1)
-    for attempt in range(8):
-        ceiling = min(10.0, 0.5 * 2**attempt)
-        assert ceiling / 2 <= backoff_delay(attempt, 0.5, 10.0, rng) <= ceiling
+def test_retries_back_off_exponentially_up_to_the_cap_and_never_before_retry_after() -> None:
+    unavailable = {"status_code": 9, "status_message": "offline"}
+    answers = iter(
+        [
+            httpx.Response(503, json=unavailable),
+            httpx.Response(503, json=unavailable),
+            httpx.Response(503, json=unavailable, headers={"Retry-After": "7"}),
+            httpx.Response(503, json=unavailable),
+            httpx.Response(200, json={"ok": True}),
+        ]
+    )
+    slept: list[float] = []
+    with make_client(
+        "https://tmdb.test/3",
+        transport=httpx.MockTransport(lambda request: next(answers)),
+        max_retries=4,
+        backoff=1.0,
+        backoff_max=5.0,
+        sleep=slept.append,
+    ) as client:
+        assert client.get("/configuration").attempts == 5
+    assert len(slept) == 4 and client.stats["retries"] == 4
+    assert 1.0 <= slept[0] <= 2.0 and 2.0 <= slept[1] <= 3.0, "base * 2**n plus up to base of jitter"
+    assert slept[2] == 7.0, "Retry-After outlasts the backoff"
+    assert slept[3] == 5.0, "capped"
+
+
+def test_429s_spend_a_budget_of_their_own_then_fail_typed() -> None:
+    def limited(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, json={"status_code": 25}, headers={"Retry-After": "0"})
+
+    with (
+        make_client(
+            "https://tmdb.test/3", transport=httpx.MockTransport(limited), max_rate_limited_retries=3
+        ) as client,
+        pytest.raises(TMDBRateLimited) as caught,
+    ):
+        client.get("/movie/popular")
+    assert caught.value.attempts == 4 and caught.value.tmdb_status_code == 25
+    assert client.stats["rate_limited"] == 4 and client.stats["retries"] == 3
+    assert client.limiter.rate < 1000, "each 429 slowed the client down"
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
