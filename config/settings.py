@@ -1,9 +1,11 @@
 """The one typed settings object of the batch layer.
 
-Values come from, lowest precedence first: the YAML files in ``config/`` (the seed's keys), ``.env`` in the
-project root, then environment variables. Every field's environment name is its name in upper case
-(``tmdb_rate_limit`` <- ``TMDB_RATE_LIMIT``). A wrong value raises :class:`SettingsError`, whose message names
-the variable and the value, so a bad setting stops a start instead of surfacing as a confusing failure later.
+Values come from, lowest precedence first: the field defaults, the YAML files in ``config/`` (the seed's three
+files, read by pydantic-settings' YAML source), ``.env`` in the project root, environment variables, then keyword
+arguments. A setting has one name everywhere: its field name is its YAML key and, in upper case, its environment
+variable (``tmdb_rate_limit: 4.0`` <- ``TMDB_RATE_LIMIT=8``). A wrong value raises :class:`SettingsError`, whose
+message names the variable and the value, so a bad setting stops a start instead of surfacing as a confusing
+failure later.
 
 Build it lazily with :func:`get_settings` inside a task or a job's ``main``, never at import time.
 """
@@ -16,94 +18,14 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 
-# YAML key path -> settings field. The YAML files keep the seed's nested layout; the settings are flat so that
-# each one has a single environment variable.
-_YAML_FIELDS: dict[str, dict[tuple[str, ...], str]] = {
-    "spark_config.yaml": {
-        ("spark", "app_name"): "spark_app_name",
-        ("spark", "master"): "spark_master_url",
-        ("spark", "executor", "memory"): "spark_executor_memory",
-        ("spark", "executor", "cores"): "spark_executor_cores",
-        ("spark", "executor", "instances"): "spark_executor_instances",
-        ("spark", "driver", "memory"): "spark_driver_memory",
-        ("spark", "driver", "cores"): "spark_driver_cores",
-        ("spark", "sql", "adaptive_enabled"): "spark_adaptive_enabled",
-        ("spark", "sql", "coalesce_partitions_enabled"): "spark_coalesce_partitions_enabled",
-        ("spark", "sql", "broadcast_timeout"): "spark_broadcast_timeout",
-        ("spark", "sql", "shuffle_partitions"): "spark_shuffle_partitions",
-        ("spark", "serializer"): "spark_serializer",
-        ("spark", "standalone", "master_port"): "spark_master_port",
-        ("spark", "standalone", "master_ui_port"): "spark_master_ui_port",
-        ("spark", "standalone", "worker_cores"): "spark_worker_cores",
-        ("spark", "standalone", "worker_memory"): "spark_worker_memory",
-        ("spark", "connect", "port"): "spark_connect_port",
-        ("spark", "connect", "java_options"): "spark_connect_java_options",
-    },
-    "hdfs_config.yaml": {
-        ("hdfs", "namenode"): "hdfs_namenode",
-        ("hdfs", "namenode_http_port"): "hdfs_namenode_http_port",
-        ("hdfs", "datanodes"): "hdfs_datanodes",
-        ("hdfs", "datanode_base_port"): "hdfs_datanode_base_port",
-        ("hdfs", "replication_factor"): "hdfs_replication",
-        ("hdfs", "block_size"): "hdfs_block_size",
-        ("hdfs", "retention", "bronze_days"): "bronze_retention_days",
-        ("hdfs", "retention", "silver_days"): "silver_retention_days",
-        ("hdfs", "retention", "gold_days"): "gold_retention_days",
-    },
-    "airflow_config.yaml": {
-        ("airflow", "dag_id"): "pipeline_dag_id",
-        ("airflow", "schedule"): "pipeline_schedule",
-        ("airflow", "batch_interval_hours"): "batch_interval_hours",
-        ("airflow", "retries"): "airflow_task_retries",
-        ("airflow", "retry_delay_minutes"): "airflow_retry_delay_minutes",
-        ("airflow", "parallelism"): "airflow_parallelism",
-        ("airflow", "api_port"): "airflow_api_port",
-        ("airflow", "admin_username"): "airflow_admin_username",
-        ("airflow", "admin_password"): "airflow_admin_password",
-        ("airflow", "tmdb_pool"): "tmdb_pool",
-        ("airflow", "tmdb_pool_slots"): "tmdb_pool_slots",
-        ("tmdb", "base_url"): "tmdb_base_url",
-        ("tmdb", "rate_limit"): "tmdb_rate_limit",
-        ("tmdb", "pages"): "tmdb_pages",
-        ("tmdb", "concurrency"): "tmdb_concurrency",
-        ("tmdb", "timeout_seconds"): "tmdb_timeout_seconds",
-        ("tmdb", "max_retries"): "tmdb_max_retries",
-        ("tmdb", "details_max_age_hours"): "tmdb_details_max_age_hours",
-        ("tmdb", "people_max_age_hours"): "tmdb_people_max_age_hours",
-        ("tmdb", "top_cast"): "tmdb_top_cast",
-        ("tmdb", "review_pages_cap"): "tmdb_review_pages_cap",
-        ("tmdb", "failure_share"): "tmdb_failure_share",
-        ("tmdb", "connect_timeout_seconds"): "tmdb_connect_timeout_seconds",
-        ("tmdb", "backoff_seconds"): "tmdb_backoff_seconds",
-        ("tmdb", "backoff_max_seconds"): "tmdb_backoff_max_seconds",
-        ("tmdb", "max_rate_limited_retries"): "tmdb_max_rate_limited_retries",
-        ("tmdb", "progress_interval_seconds"): "tmdb_progress_interval_seconds",
-        ("simulator", "port"): "tmdb_simulator_port",
-        ("simulator", "seed"): "tmdb_simulator_seed",
-        ("simulator", "movies"): "tmdb_simulator_movies",
-        ("simulator", "people"): "tmdb_simulator_people",
-        ("simulator", "rate_limit"): "tmdb_simulator_rate_limit",
-        ("simulator", "latency_ms"): "tmdb_simulator_latency_ms",
-        ("simulator", "error_rate"): "tmdb_simulator_error_rate",
-        ("simulator", "timeout_rate"): "tmdb_simulator_timeout_rate",
-        ("simulator", "malformed_rate"): "tmdb_simulator_malformed_rate",
-        ("simulator", "truncated_rate"): "tmdb_simulator_truncated_rate",
-        ("simulator", "drop_rate"): "tmdb_simulator_drop_rate",
-        ("simulator", "review_page_size"): "tmdb_simulator_review_page_size",
-        ("mongodb", "database"): "mongodb_database",
-        ("mongodb", "port"): "mongodb_port",
-        ("mongodb", "export_batch_size"): "mongo_export_batch_size",
-        ("gold", "top_cast"): "gold_top_cast",
-        ("gold", "top_collaborators"): "gold_top_collaborators",
-    },
-}
+# Read in this order; a key in a later file wins, though each setting belongs in one of them.
+CONFIG_FILES = ("spark_config.yaml", "hdfs_config.yaml", "airflow_config.yaml")
 
 _SPARK_MASTER = re.compile(r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://[A-Za-z0-9_.\-]+:[0-9]{1,5}|yarn)$")
 _MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$", re.IGNORECASE)
@@ -111,34 +33,6 @@ _MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$", re.IGNORECASE)
 
 class SettingsError(ValueError):
     """A setting has a value the batch layer cannot run with."""
-
-
-class _YamlSource(PydanticBaseSettingsSource):
-    """Reads the seed's nested YAML files and flattens them onto the settings fields."""
-
-    def __init__(self, settings_cls: type[BaseSettings], config_dir: Path) -> None:
-        super().__init__(settings_cls)
-        self._config_dir = config_dir
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for file_name, mapping in _YAML_FIELDS.items():
-            path = self._config_dir / file_name
-            if not path.exists():
-                continue
-            document = yaml.safe_load(path.read_text()) or {}
-            for key_path, field_name in mapping.items():
-                node: Any = document
-                for key in key_path:
-                    if not isinstance(node, dict) or key not in node:
-                        break
-                    node = node[key]
-                else:
-                    values[field_name] = node
-        return values
 
 
 class Settings(BaseSettings):
@@ -284,7 +178,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config_dir = Path(os.environ.get("BATCH_CONFIG_DIR", CONFIG_DIR))
-        return init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls, config_dir)
+        yaml_settings = YamlConfigSettingsSource(settings_cls, yaml_file=[config_dir / name for name in CONFIG_FILES])
+        return init_settings, env_settings, dotenv_settings, yaml_settings
 
     @field_validator("tmdb_api_key", "tmdb_read_access_token", mode="before")
     @classmethod

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import CONFIG_DIR, CONFIG_FILES, Settings, SettingsError, load_settings
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def write_config(directory: Path, rate_limit: float, pages: int) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "airflow_config.yaml").write_text(f"tmdb:\n  rate_limit: {rate_limit}\n  pages: {pages}\n")
+    (directory / "airflow_config.yaml").write_text(f"tmdb_rate_limit: {rate_limit}\ntmdb_pages: {pages}\n")
     return directory
 
 
@@ -61,6 +62,18 @@ def test_the_project_yaml_files_give_the_seed_values(clean_env: pytest.MonkeyPat
         730,
         1825,
     )
+
+
+def test_every_key_of_the_project_yaml_files_is_a_setting() -> None:
+    for name in CONFIG_FILES:
+        keys = set(yaml.safe_load((CONFIG_DIR / name).read_text()))
+        assert keys and not keys - set(Settings.model_fields), f"{name}: {sorted(keys - set(Settings.model_fields))}"
+
+
+def test_a_wrong_yaml_value_names_the_setting(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("BATCH_CONFIG_DIR", str(write_config(tmp_path / "cfg", 7.5, 501)))
+    with pytest.raises(SettingsError, match="TMDB_PAGES=501"):
+        load_settings(_env_file=None)
 
 
 def test_the_lake_follows_the_namenode_unless_lake_root_says_otherwise(clean_env: pytest.MonkeyPatch) -> None:
