@@ -37,12 +37,12 @@ $(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup
 	@bash scripts/setup.sh
 
 .PHONY: setup
-setup: ## Create .venv from the lock file; install mongosh, Mongo Express and the HDFS server jars; check Python 3.11, Java 17+, Node
+setup: ## Create .venv from the lock file with uv (from PyPI into build/uv if missing); install mongosh, Mongo Express and the HDFS server jars; check Python 3.11, Java 17+, Node
 	@bash scripts/setup.sh
 
 .PHONY: lock
-lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+lock: ## Re-resolve requirements.lock from pyproject.toml with uv (on PATH, or make setup's build/uv)
+	$$(command -v uv || echo build/uv/bin/uv) pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 # ---------------------------------------------------------------- the product in one command
 .PHONY: demo

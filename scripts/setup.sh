@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv from requirements.lock, installs mongosh from npm into node_modules/ and Mongo Express into
-# local_stack/mongo_express/ (scripts/setup_mongo_express.sh). Idempotent: a second run with unchanged lock files
-# only re-checks the prerequisites.
+# Creates .venv from requirements.lock with uv (installed from PyPI into build/uv when missing), installs mongosh
+# from npm into node_modules/ and Mongo Express into local_stack/mongo_express/ (scripts/setup_mongo_express.sh).
+# Idempotent: a second run with unchanged lock files only re-checks the prerequisites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,17 +54,32 @@ if ! postgres_server_found; then
   fi
 fi
 
+# uv installs the lock about three times as fast as pip (from empty caches: 82 s against 257 s on two cores).
+# Without a uv on PATH, setup installs one from PyPI with pip into build/uv (no install script from the internet);
+# pip installs the lock only when that fails.
+UV_VERSION=0.13.9
+find_uv() {
+  if command -v uv >/dev/null 2>&1; then command -v uv; return; fi
+  if [ ! -x build/uv/bin/uv ]; then
+    echo "setup: installing uv $UV_VERSION from PyPI into build/uv" >&2
+    PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install --quiet --disable-pip-version-check --target build/uv \
+      "uv==$UV_VERSION" >&2 || { rm -rf build/uv; return 1; }
+  fi
+  echo build/uv/bin/uv
+}
+
 stamp=.venv/.installed-from
 wanted="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  if command -v uv >/dev/null 2>&1; then
-    echo "setup: installing requirements.lock with uv"
+  if uv=$(find_uv); then
+    echo "setup: installing requirements.lock with uv ($uv)"
+    [ -x .venv/bin/python ] || "$uv" venv --quiet --seed --python "$PYTHON" .venv
     # Compiled at install, as pip does: a process then loads the packages' bytecode instead of their sources.
-    uv pip sync --compile-bytecode --python .venv/bin/python requirements.lock
-    uv pip install --compile-bytecode --python .venv/bin/python --no-deps -e .
+    "$uv" pip sync --compile-bytecode --python .venv/bin/python requirements.lock
+    "$uv" pip install --compile-bytecode --python .venv/bin/python --no-deps -e .
   else
-    echo "setup: installing requirements.lock with pip (uv not found; uv would be faster)"
+    echo "setup: installing requirements.lock with pip (uv could not be installed from PyPI, see above)"
+    [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
   fi
