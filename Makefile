@@ -59,6 +59,10 @@ lint: $(SETUP_STAMP) ## Run ruff (lint and format check)
 test: $(SETUP_STAMP) lint ## Run ruff, then the whole pytest suite
 	$(PY) -m pytest
 
+.PHONY: generate
+generate: $(SETUP_STAMP) ## Rewrite what the Gold view registry generates (docker/mongo-init.js, the READMEs' view tables)
+	$(PY) -m batch_views.registry --write
+
 .PHONY: bench
 bench: $(SETUP_STAMP) ## Measure every stage's speed and memory; report in bench/results/ (ARGS="--days 1 --only processing")
 	$(PY) -m bench.run $(ARGS) $(BENCH_ARGS)

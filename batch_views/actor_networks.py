@@ -19,9 +19,10 @@ from datetime import datetime
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from batch_views.common import conform_to, top_n_structs, with_computed_partition, with_run_columns
-from batch_views.schemas import ACTOR_COLLABORATIONS, ACTOR_NETWORKS
+from batch_views.gold_view import COMPUTED_PARTITION_FIELDS, RUN_FIELDS, GoldView, Serving, expect, struct
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,33 @@ CHECKPOINT_EVERY = 4
 
 
 _TOP_COLLABORATORS_TYPE = "array<struct<actor_id:int,actor_name:string,weight:bigint>>"
+
+ACTOR_NETWORKS = struct(
+    ("actor_id", T.IntegerType()),
+    ("actor_name", T.StringType()),
+    ("movies", T.LongType()),
+    ("collaborators", T.LongType()),
+    ("weighted_degree", T.LongType()),
+    ("component_id", T.IntegerType()),
+    ("component_size", T.LongType()),
+    (
+        "top_collaborators",
+        T.ArrayType(struct(("actor_id", T.IntegerType()), ("actor_name", T.StringType()), ("weight", T.LongType()))),
+    ),
+    *COMPUTED_PARTITION_FIELDS,
+    *RUN_FIELDS,
+)
+
+ACTOR_COLLABORATIONS = struct(
+    ("actor_a_id", T.IntegerType()),
+    ("actor_a_name", T.StringType()),
+    ("actor_b_id", T.IntegerType()),
+    ("actor_b_name", T.StringType()),
+    ("weight", T.LongType()),
+    ("movie_titles", T.ArrayType(T.StringType())),
+    *COMPUTED_PARTITION_FIELDS,
+    *RUN_FIELDS,
+)
 
 
 def top_billed(movies: DataFrame, top_cast: int) -> DataFrame:
@@ -208,3 +236,32 @@ def actor_networks(
         .transform(with_run_columns, computed_at)
         .transform(conform_to, ACTOR_NETWORKS)
     )
+
+
+ACTOR_NETWORKS_VIEW = GoldView(
+    name="actor_networks",
+    build=lambda run: actor_networks(
+        run.movies, computed_at=run.computed_at, top_cast=run.top_cast, top_collaborators=run.top_collaborators
+    ),
+    schema=ACTOR_NETWORKS,
+    key=("actor_id",),
+    grain="top-billed actor",
+    inputs=("movies",),
+    layout_columns=("year", "month"),
+    layout_meaning="computed date",
+    expectations=(expect("ExpectColumnValuesToBeBetween", column="component_size", min_value=1),),
+    # The computed year/month say when the snapshot was taken: computed_at says it already.
+    serving=Serving("actor_network", key=("actor_id",), unserved=("year", "month")),
+)
+
+ACTOR_COLLABORATIONS_VIEW = GoldView(
+    name="actor_collaborations",
+    build=lambda run: actor_collaborations(run.movies, computed_at=run.computed_at, top_cast=run.top_cast),
+    schema=ACTOR_COLLABORATIONS,
+    key=("actor_a_id", "actor_b_id"),
+    grain="pair billed together (a < b)",
+    inputs=("movies",),
+    layout_columns=("year", "month"),
+    layout_meaning="computed date",
+    expectations=(expect("ExpectColumnPairValuesAToBeGreaterThanB", column_A="actor_b_id", column_B="actor_a_id"),),
+)

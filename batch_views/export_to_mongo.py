@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from batch_views import serving
+from batch_views.registry import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_process import exit_now
 from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.types import DataType, StructType
+
+    from batch_views.gold_view import GoldView
 
 log = logging.getLogger(__name__)
 
@@ -57,124 +60,24 @@ _LAYER_SUMMARY_KEYS = ("status", "views", "counts", "expectations", "duration_se
 
 @dataclass(frozen=True)
 class ServingView:
-    """How one Gold view becomes documents: its ``view_type``, the natural key of ``_id``, the fields kept."""
+    """How one Gold view becomes documents: its ``view_type``, the natural key of ``_id``, and the fields kept as
+    ``(Gold column, document field)``. Derived from the view's registry entry (:func:`serving_view`)."""
 
     gold_view: str
     view_type: str
     key: tuple[str, ...]
-    fields: tuple[str, ...]
-    renames: Mapping[str, str] = field(default_factory=dict)
-
-    def document_field(self, column: str) -> str:
-        return self.renames.get(column, column)
+    fields: tuple[tuple[str, str], ...]
 
 
-# The "Serving" table of spark_jobs/README.md. Fields are the view's documented Gold columns, in their order;
-# partition-only columns (the computed year/month of trending_scores and actor_networks) are not served.
-SERVING_VIEWS: tuple[ServingView, ...] = (
-    ServingView(
-        "genre_analytics",
-        "genre_analytics",
-        ("genre", "year", "month"),
-        (
-            "genre",
-            "year",
-            "month",
-            "total_movies",
-            "avg_rating",
-            "total_revenue",
-            "avg_sentiment",
-            "avg_popularity",
-            "total_votes",
-            "top_movies",
-        ),
-    ),
-    ServingView(
-        "trending_scores",
-        "trending_movies",
-        ("movie_id", "window_days"),
-        (
-            "movie_id",
-            "title",
-            "window",
-            "window_days",
-            "observations",
-            "popularity_now",
-            "popularity_avg",
-            "velocity",
-            "trend_score",
-            "computed_date",
-        ),
-        # The seed's queries and its trending index name the score `trending_score`.
-        renames={"trend_score": "trending_score"},
-    ),
-    ServingView(
-        "temporal_analysis",
-        "temporal_analytics",
-        ("period", "year", "month"),
-        (
-            "period",
-            "year",
-            "month",
-            "movies",
-            "avg_rating",
-            "total_revenue",
-            "movies_yoy_pct",
-            "avg_rating_yoy_pct",
-            "total_revenue_yoy_pct",
-        ),
-    ),
-    ServingView(
-        "actor_networks",
-        "actor_network",
-        ("actor_id",),
-        (
-            "actor_id",
-            "actor_name",
-            "movies",
-            "collaborators",
-            "weighted_degree",
-            "component_id",
-            "component_size",
-            "top_collaborators",
-        ),
-    ),
-    ServingView(
-        "sentiment_trends",
-        "sentiment_trends",
-        ("genre", "year", "month"),
-        (
-            "genre",
-            "year",
-            "month",
-            "reviews",
-            "avg_sentiment",
-            "positive_share",
-            "negative_share",
-            "avg_sentiment_change",
-        ),
-    ),
-    ServingView(
-        "movie_analytics",
-        "movie_analytics",
-        ("movie_id",),
-        (
-            "movie_id",
-            "title",
-            "release_date",
-            "genres",
-            "vote_average",
-            "vote_count",
-            "popularity_now",
-            "sentiment_score",
-            "sentiment_label",
-            "budget",
-            "revenue",
-            "roi",
-            "top_cast",
-        ),
-    ),
-)
+def serving_view(view: GoldView) -> ServingView:
+    """The export's mapping of a served Gold view (``GoldView.serving``)."""
+    if view.serving is None:
+        raise ValueError(f"gold/{view.name} is not served: its GoldView has no serving")
+    return ServingView(view.name, view.serving.view_type, view.serving.key, view.document_fields)
+
+
+# The "Serving" table of spark_jobs/README.md (generated from the same registry).
+SERVING_VIEWS: tuple[ServingView, ...] = tuple(serving_view(view) for view in GOLD_VIEWS.values() if view.serving)
 VIEWS_BY_NAME: dict[str, ServingView] = {
     **{view.gold_view: view for view in SERVING_VIEWS},
     **{view.view_type: view for view in SERVING_VIEWS},
@@ -304,7 +207,8 @@ def to_documents(gold: DataFrame, view: ServingView) -> DataFrame:
 
     # One schema request: on Spark Connect each look at a DataFrame's columns asks the server.
     schema = gold.schema
-    require_columns(schema, [*view.fields, *view.key, "batch_run_id", "computed_at"], f"gold/{view.gold_view}")
+    columns = [column for column, _ in view.fields]
+    require_columns(schema, [*columns, *view.key, "batch_run_id", "computed_at"], f"gold/{view.gold_view}")
     types = {f.name: f.dataType for f in schema.fields}
     return gold.select(
         document_id(view).alias("_id"),
@@ -313,7 +217,7 @@ def to_documents(gold: DataFrame, view: ServingView) -> DataFrame:
         bson_value(F.col("computed_at"), types["computed_at"]).alias("computed_at"),
         F.lit(DATA_FRESHNESS).alias("data_freshness"),
         F.lit(UPDATE_FREQUENCY).alias("update_frequency"),
-        *(bson_value(F.col(column), types[column]).alias(view.document_field(column)) for column in view.fields),
+        *(bson_value(F.col(column), types[column]).alias(name) for column, name in view.fields),
     )
 
 

@@ -9,10 +9,28 @@ from datetime import datetime
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from batch_views.actor_networks import top_billed
 from batch_views.common import conform_to, with_run_columns
-from batch_views.schemas import MOVIE_ANALYTICS
+from batch_views.gold_view import MOVIE_LOOKUP_INDEXES, RUN_FIELDS, GoldView, Serving, struct
+
+MOVIE_ANALYTICS = struct(
+    ("movie_id", T.IntegerType()),
+    ("title", T.StringType()),
+    ("release_date", T.DateType()),
+    ("genres", T.ArrayType(T.StringType())),
+    ("vote_average", T.DoubleType()),
+    ("vote_count", T.IntegerType()),
+    ("popularity_now", T.DoubleType()),
+    ("sentiment_score", T.DoubleType()),
+    ("sentiment_label", T.StringType()),
+    ("budget", T.LongType()),
+    ("revenue", T.LongType()),
+    ("roi", T.DoubleType()),
+    ("top_cast", T.ArrayType(T.StringType())),
+    *RUN_FIELDS,
+)
 
 
 def movie_analytics(movies: DataFrame, *, computed_at: datetime, top_cast: int) -> DataFrame:
@@ -37,3 +55,14 @@ def movie_analytics(movies: DataFrame, *, computed_at: datetime, top_cast: int) 
         .transform(with_run_columns, computed_at)
         .transform(conform_to, MOVIE_ANALYTICS)
     )
+
+
+MOVIE_ANALYTICS_VIEW = GoldView(
+    name="movie_analytics",
+    build=lambda run: movie_analytics(run.movies, computed_at=run.computed_at, top_cast=run.top_cast),
+    schema=MOVIE_ANALYTICS,
+    key=("movie_id",),
+    grain="movie",
+    inputs=("movies",),
+    serving=Serving("movie_analytics", key=("movie_id",), indexes=MOVIE_LOOKUP_INDEXES),
+)

@@ -11,9 +11,22 @@ from datetime import datetime
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from batch_views.common import UNKNOWN_GENRE, conform_to, genre_per_row, run_hour, with_run_columns
-from batch_views.schemas import SENTIMENT_TRENDS
+from batch_views.gold_view import RUN_FIELDS, GoldView, Serving, expect, struct
+
+SENTIMENT_TRENDS = struct(
+    ("genre", T.StringType()),
+    ("year", T.IntegerType()),
+    ("month", T.IntegerType()),
+    ("reviews", T.LongType()),
+    ("avg_sentiment", T.DoubleType()),
+    ("positive_share", T.DoubleType()),
+    ("negative_share", T.DoubleType()),
+    ("avg_sentiment_change", T.DoubleType()),
+    *RUN_FIELDS,
+)
 
 
 def sentiment_trends(reviews: DataFrame, movies: DataFrame, *, computed_at: datetime) -> DataFrame:
@@ -59,3 +72,20 @@ def sentiment_trends(reviews: DataFrame, movies: DataFrame, *, computed_at: date
         .transform(with_run_columns, computed_at)
         .transform(conform_to, SENTIMENT_TRENDS)
     )
+
+
+SENTIMENT_TRENDS_VIEW = GoldView(
+    name="sentiment_trends",
+    build=lambda run: sentiment_trends(run.reviews, run.movies, computed_at=run.computed_at),
+    schema=SENTIMENT_TRENDS,
+    key=("genre", "year", "month"),
+    grain="genre and month of review",
+    inputs=("movies", "reviews"),
+    layout_columns=("year", "month"),
+    layout_meaning="review month",
+    expectations=(
+        expect("ExpectColumnValuesToBeBetween", column="avg_sentiment", min_value=-1, max_value=1),
+        expect("ExpectColumnValuesToBeBetween", column="positive_share", min_value=0, max_value=1),
+    ),
+    serving=Serving("sentiment_trends", key=("genre", "year", "month")),
+)

@@ -10,8 +10,9 @@ embedded stack's MongoDB-wire server, DESIGN.md section 2):
 - no transactions, no ``renameCollection``, no ``drop_index``, no ``aggregate`` over date ranges;
 - run records in ``batch_runs`` are replaced whole, never patched.
 
-Nothing here imports Spark: the executors of the export call :func:`write_documents` on their partitions, and the
-command line (``python -m batch_views.serving``) runs where only pymongo and mongosh are needed.
+Nothing here starts Spark: the executors of the export call :func:`write_documents` on their partitions, and the
+command line (``python -m batch_views.serving``) runs where pymongo and mongosh are; only
+:func:`update_serving_indexes` imports the Gold view registry (pyspark's types, no session) for the indexes.
 
     python -m batch_views.serving ping           # check the connection (host shown, never the password)
     python -m batch_views.serving indexes        # create the serving indexes (idempotent)
@@ -47,25 +48,6 @@ QUERIES_SCRIPT = PROJECT_ROOT / "scripts" / "mongo_queries.js"
 
 BATCH_VIEWS = "batch_views"
 BATCH_RUNS = "batch_runs"
-
-# Key patterns of moviedb.batch_views. Index names are MongoDB's defaults (``view_type_1_genre_1_...``), the
-# same names docker/mongo-init.js gets, so creating them again anywhere is a no-op rather than a name conflict.
-BATCH_VIEWS_INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
-    # The seed's "Output Destination" indexes (the sixth, `_id_`, exists on every collection).
-    (("view_type", 1), ("genre", 1), ("year", 1), ("month", 1)),  # genre analytics queries
-    (("view_type", 1), ("movie_id", 1)),  # movie-specific queries
-    (("view_type", 1), ("computed_at", -1)),  # freshness queries
-    (("batch_run_id", 1),),  # batch run tracking, stale removal
-    (("view_type", 1), ("window_days", 1), ("trending_score", -1)),  # trending queries
-    # The seed's "Batch Views (MongoDB Export)" indexes; its `data.genre`/`data.year` are top-level fields here
-    # because the documents are flat (DESIGN.md section 4).
-    (("movie_id", 1), ("view_type", 1)),
-    (("view_type", 1), ("genre", 1), ("year", 1)),
-    (("computed_at", -1),),
-)
-# A reader looks up the latest complete run by status, then finish time or run id (``_id``, always indexed; an
-# ``_id`` inside a compound index is not portable: nx-27017 keeps ``_id`` outside the indexed JSON document).
-BATCH_RUNS_INDEXES: tuple[tuple[tuple[str, int], ...], ...] = ((("status", 1), ("finished_at", -1)),)
 
 # Server codes meaning "an index with these keys already exists under another name / options": it is there.
 _INDEX_ALREADY_THERE = frozenset({85, 86})
@@ -333,11 +315,18 @@ def index_name(keys: Sequence[tuple[str, int]]) -> str:
 
 
 def update_serving_indexes(db: Database) -> list[str]:
-    """Creates the serving indexes of ``batch_views`` and ``batch_runs``; a no-op for those that exist."""
+    """Creates the serving indexes of ``batch_views`` and ``batch_runs`` (``batch_views.registry.SERVING_INDEXES``:
+    those every view type shares and each Gold view's own); a no-op for those that exist.
+
+    Index names are MongoDB's defaults (``view_type_1_genre_1_...``), the names docker/mongo-init.js gives them
+    too, so creating them again anywhere is a no-op rather than a name conflict.
+    """
     from pymongo.errors import OperationFailure
 
+    from batch_views.registry import SERVING_INDEXES
+
     created = []
-    for collection, specs in ((BATCH_VIEWS, BATCH_VIEWS_INDEXES), (BATCH_RUNS, BATCH_RUNS_INDEXES)):
+    for collection, specs in SERVING_INDEXES.items():
         for keys in specs:
             try:
                 created.append(db[collection].create_index(list(keys), name=index_name(keys)))
@@ -347,11 +336,8 @@ def update_serving_indexes(db: Database) -> list[str]:
                 # Someone created the same keys under another name: the index the queries need is there.
                 log.info("index %s on %s exists under another name or options", index_name(keys), collection)
     log.info(
-        "serving indexes in place: %d on %s, %d on %s",
-        len(BATCH_VIEWS_INDEXES),
-        BATCH_VIEWS,
-        len(BATCH_RUNS_INDEXES),
-        BATCH_RUNS,
+        "serving indexes in place: %s",
+        ", ".join(f"{len(specs)} on {collection}" for collection, specs in SERVING_INDEXES.items()),
     )
     return created
 

@@ -10,11 +10,25 @@ from datetime import datetime
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from batch_views.common import conform_to, known_rating, percent_change, with_release_period, with_run_columns
-from batch_views.schemas import TEMPORAL_ANALYSIS
+from batch_views.gold_view import RUN_FIELDS, GoldView, Serving, expect, struct
 
 MEASURES = ("movies", "avg_rating", "total_revenue")
+
+TEMPORAL_ANALYSIS = struct(
+    ("period", T.StringType()),
+    ("year", T.IntegerType()),
+    ("month", T.IntegerType()),
+    ("movies", T.LongType()),
+    ("avg_rating", T.DoubleType()),
+    ("total_revenue", T.LongType()),
+    ("movies_yoy_pct", T.DoubleType()),
+    ("avg_rating_yoy_pct", T.DoubleType()),
+    ("total_revenue_yoy_pct", T.DoubleType()),
+    *RUN_FIELDS,
+)
 
 
 def temporal_analysis(movies: DataFrame, *, computed_at: datetime) -> DataFrame:
@@ -56,3 +70,19 @@ def temporal_analysis(movies: DataFrame, *, computed_at: datetime) -> DataFrame:
     for measure in MEASURES:
         compared = compared.withColumn(f"{measure}_yoy_pct", percent_change(measure, f"_previous_{measure}"))
     return compared.transform(with_run_columns, computed_at).transform(conform_to, TEMPORAL_ANALYSIS)
+
+
+TEMPORAL_ANALYSIS_VIEW = GoldView(
+    name="temporal_analysis",
+    build=lambda run: temporal_analysis(run.movies, computed_at=run.computed_at),
+    schema=TEMPORAL_ANALYSIS,
+    key=("period", "year", "month"),
+    # month is null on the year rows.
+    not_null=("period", "year"),
+    grain="release year (`period=year`, month null) and release month",
+    inputs=("movies",),
+    layout_columns=("period",),
+    layout_meaning="`year` or `month`",
+    expectations=(expect("ExpectColumnValuesToBeInSet", column="period", value_set=["year", "month"]),),
+    serving=Serving("temporal_analytics", key=("period", "year", "month")),
+)

@@ -12,13 +12,23 @@ from datetime import datetime, timedelta
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from batch_views.common import conform_to, run_hour, with_computed_partition, with_run_columns
-from batch_views.schemas import TRENDING_SCORES
+from batch_views.gold_view import (
+    COMPUTED_PARTITION_FIELDS,
+    MOVIE_LOOKUP_INDEXES,
+    RUN_FIELDS,
+    GoldView,
+    Serving,
+    expect,
+    struct,
+)
 
 TRENDING_WINDOWS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
 
-# trend_score = 100 * (VELOCITY_WEIGHT * velocity rank + POPULARITY_WEIGHT * popularity rank); see trending_scores.
+# trending_score = 100 * (VELOCITY_WEIGHT * velocity rank + POPULARITY_WEIGHT * popularity rank); see
+# trending_scores.
 VELOCITY_WEIGHT = 0.6
 POPULARITY_WEIGHT = 0.4
 
@@ -26,6 +36,21 @@ SECONDS_PER_DAY = 86400.0
 
 # How long after its logical hour a run's own observations can be made: one schedule interval.
 RUN_SPAN = timedelta(hours=4)
+
+TRENDING_SCORES = struct(
+    ("movie_id", T.IntegerType()),
+    ("title", T.StringType()),
+    ("window", T.StringType()),
+    ("window_days", T.IntegerType()),
+    ("observations", T.IntegerType()),
+    ("popularity_now", T.DoubleType()),
+    ("popularity_avg", T.DoubleType()),
+    ("velocity", T.DoubleType()),
+    ("trending_score", T.DoubleType()),
+    ("computed_date", T.DateType()),
+    *COMPUTED_PARTITION_FIELDS,
+    *RUN_FIELDS,
+)
 
 
 def trending_scores(
@@ -43,9 +68,9 @@ def trending_scores(
       logical hour; with one reading a day it equals the seed's ``rowsBetween(-(N-1), 0)`` average).
     - ``velocity``: the least-squares slope of popularity against time in days (popularity points per day).
       Fewer than two readings, or all readings at one instant, give no slope: velocity is null, never invented.
-    - ``trend_score`` (0..100), within each window::
+    - ``trending_score`` (0..100), within each window::
 
-          trend_score = 100 * (0.6 * velocity_rank + 0.4 * popularity_rank)
+          trending_score = 100 * (0.6 * velocity_rank + 0.4 * popularity_rank)
 
       ``velocity_rank`` is the cumulative distribution of velocity among the movies of the window that have one
       (the share of them moving no faster than this movie: the fastest gets 1), and 0 for a movie without
@@ -86,7 +111,7 @@ def trending_scores(
     titles = movies.select("movie_id", "title")
     return (
         per_window.withColumn("velocity", F.when(F.col("observations") >= 2, F.col("_slope")))
-        .withColumn("trend_score", _trend_score())
+        .withColumn("trending_score", _trending_score())
         .join(titles, "movie_id", "left")
         .withColumn("computed_date", F.lit(hour.start.date()))
         .transform(with_computed_partition, computed_at)
@@ -95,10 +120,37 @@ def trending_scores(
     )
 
 
-def _trend_score() -> Column:
+def _trending_score() -> Column:
     has_velocity = F.col("velocity").isNotNull()
     # Movies without velocity form their own partition so they do not take rank positions from the others.
     velocity_rank = F.cume_dist().over(Window.partitionBy("window", has_velocity).orderBy("velocity"))
     popularity_rank = F.cume_dist().over(Window.partitionBy("window").orderBy("popularity_now"))
     blended = VELOCITY_WEIGHT * F.when(has_velocity, velocity_rank).otherwise(0.0) + POPULARITY_WEIGHT * popularity_rank
     return F.round(100.0 * blended, 4)
+
+
+TRENDING_SCORES_VIEW = GoldView(
+    name="trending_scores",
+    build=lambda run: trending_scores(run.movie_observations, run.movies, computed_at=run.computed_at),
+    schema=TRENDING_SCORES,
+    key=("movie_id", "window"),
+    grain="movie and window it was observed in",
+    inputs=("movies", "movie_observations"),
+    layout_columns=("window", "year", "month"),
+    layout_meaning="computed date",
+    expectations=(
+        expect("ExpectColumnValuesToBeInSet", column="window", value_set=list(TRENDING_WINDOWS)),
+        expect("ExpectColumnValuesToNotBeNull", column="trending_score"),
+        expect("ExpectColumnValuesToBeBetween", column="trending_score", min_value=0, max_value=100),
+    ),
+    serving=Serving(
+        "trending_movies",
+        key=("movie_id", "window_days"),
+        # The computed year/month say when the snapshot was taken: computed_at and computed_date say it already.
+        unserved=("year", "month"),
+        indexes=(
+            (("view_type", 1), ("window_days", 1), ("trending_score", -1)),  # the seed's trending queries
+            *MOVIE_LOOKUP_INDEXES,
+        ),
+    ),
+)

@@ -8,8 +8,9 @@ Each validation leaves, under ``quality/<suite>/batch_run_id=<id>/``, ``validati
 plus the run's verdict) and ``index.html`` (a self-contained Data Docs page a person can open).
 
 One function per suite returns its expectations: ``bronze_suite``, ``silver_movies_suite``,
-``silver_reviews_suite``, ``silver_observations_suite``. Great Expectations is imported only inside them and
-inside the runner: the import alone takes about ten seconds.
+``silver_reviews_suite``, ``silver_observations_suite``, and ``gold_suite`` for every Gold view (from the view's
+registry entry). Great Expectations is imported only inside them and inside the runner: the import alone takes
+about ten seconds.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
     from pyspark.sql import DataFrame
 
+    from batch_views.gold_view import GoldView
     from spark_jobs.utils.lake import LakeFiles
 
 log = logging.getLogger(__name__)
@@ -326,98 +328,23 @@ def silver_suite(dataset: str, columns: Sequence[str], min_rows: int) -> list[Ex
 # Each expectation costs at least one Spark job over the view: the gold suites check what can go wrong (keys,
 # bounds, allowed values), not what holds by construction (batch_run_id and computed_at are literals).
 
-TRENDING_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 
-
-def _gold_view_expectations(
-    columns: Sequence[str], key: Sequence[str], not_null: Sequence[str] | None = None
-) -> list[Expectation]:
-    """What every Gold view promises: its contract's columns, and a natural key present and unique.
-
-    ``not_null`` are the key columns that may never be null (default: all of them).
-    """
+def gold_suite(view: GoldView) -> list[Expectation]:
+    """A Gold view's suite (``gold_<view>``): what every view promises, its contract's columns in order and its
+    natural key present (``GoldView.key_never_null``) and unique, then the view's own ``expectations``."""
     e = _gx().expectations
+    key = list(view.key)
     unique_key = (
         e.ExpectColumnValuesToBeUnique(column=key[0])
         if len(key) == 1
-        else e.ExpectCompoundColumnsToBeUnique(column_list=list(key))
+        else e.ExpectCompoundColumnsToBeUnique(column_list=key)
     )
     return [
-        critical(e.ExpectTableColumnsToMatchOrderedList(column_list=list(columns))),
-        *(critical(e.ExpectColumnValuesToNotBeNull(column=column)) for column in (not_null or key)),
+        critical(e.ExpectTableColumnsToMatchOrderedList(column_list=view.columns)),
+        *(critical(e.ExpectColumnValuesToNotBeNull(column=column)) for column in view.key_never_null),
         critical(unique_key),
+        *(
+            (critical if check.critical else warning)(getattr(e, check.expectation)(**check.kwargs))
+            for check in view.expectations
+        ),
     ]
-
-
-def gold_genre_analytics_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/genre_analytics, key (genre, year, month)."""
-    e = _gx().expectations
-    return [
-        *_gold_view_expectations(columns, ["genre", "year", "month"]),
-        critical(e.ExpectColumnValuesToBeBetween(column="total_revenue", min_value=0)),
-        warning(e.ExpectColumnValuesToBeBetween(column="avg_rating", min_value=0, max_value=10)),
-    ]
-
-
-def gold_trending_scores_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/trending_scores, key (movie_id, window): scores in 0..100, only the 7d/30d/90d windows."""
-    e = _gx().expectations
-    return [
-        *_gold_view_expectations(columns, ["movie_id", "window"]),
-        critical(e.ExpectColumnValuesToBeInSet(column="window", value_set=list(TRENDING_WINDOWS))),
-        critical(e.ExpectColumnValuesToNotBeNull(column="trend_score")),
-        critical(e.ExpectColumnValuesToBeBetween(column="trend_score", min_value=0, max_value=100)),
-    ]
-
-
-def gold_temporal_analysis_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/temporal_analysis, key (period, year, month); month is null on the year rows."""
-    e = _gx().expectations
-    return [
-        *_gold_view_expectations(columns, ["period", "year", "month"], not_null=["period", "year"]),
-        critical(e.ExpectColumnValuesToBeInSet(column="period", value_set=["year", "month"])),
-    ]
-
-
-def gold_actor_networks_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/actor_networks, key actor_id."""
-    e = _gx().expectations
-    return [
-        *_gold_view_expectations(columns, ["actor_id"]),
-        critical(e.ExpectColumnValuesToBeBetween(column="component_size", min_value=1)),
-    ]
-
-
-def gold_actor_collaborations_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/actor_collaborations, key (actor_a_id, actor_b_id) with actor_a_id < actor_b_id."""
-    e = _gx().expectations
-    return [
-        *_gold_view_expectations(columns, ["actor_a_id", "actor_b_id"]),
-        critical(e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="actor_b_id", column_B="actor_a_id")),
-    ]
-
-
-def gold_sentiment_trends_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/sentiment_trends, key (genre, year, month) of the review month."""
-    e = _gx().expectations
-    return [
-        *_gold_view_expectations(columns, ["genre", "year", "month"]),
-        critical(e.ExpectColumnValuesToBeBetween(column="avg_sentiment", min_value=-1, max_value=1)),
-        critical(e.ExpectColumnValuesToBeBetween(column="positive_share", min_value=0, max_value=1)),
-    ]
-
-
-def gold_movie_analytics_suite(columns: Sequence[str]) -> list[Expectation]:
-    """gold/movie_analytics, key movie_id."""
-    return _gold_view_expectations(columns, ["movie_id"])
-
-
-GOLD_SUITES = {
-    "genre_analytics": gold_genre_analytics_suite,
-    "trending_scores": gold_trending_scores_suite,
-    "temporal_analysis": gold_temporal_analysis_suite,
-    "actor_networks": gold_actor_networks_suite,
-    "actor_collaborations": gold_actor_collaborations_suite,
-    "sentiment_trends": gold_sentiment_trends_suite,
-    "movie_analytics": gold_movie_analytics_suite,
-}

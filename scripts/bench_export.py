@@ -33,8 +33,9 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from batch_views import GOLD_VIEWS, serving  # noqa: E402
+from batch_views import serving  # noqa: E402
 from batch_views.export_to_mongo import VIEWS_BY_NAME, export_run  # noqa: E402
+from batch_views.registry import GOLD_VIEWS  # noqa: E402
 from master_dataset.partitioning import LogicalHour  # noqa: E402
 from spark_jobs.utils import tables  # noqa: E402
 from spark_jobs.utils.lake import LakePaths  # noqa: E402
@@ -65,7 +66,7 @@ def write_trending_gold(spark: Any, paths: LakePaths, hour: LogicalHour, documen
             (F.col("id") % 1000 / 7.0).alias("popularity_now"),
             (F.col("id") % 900 / 7.0).alias("popularity_avg"),
             ((F.col("id") % 200 - 100) / 13.0).alias("velocity"),
-            (F.col("id") * 7919 % 10000 / 100.0).alias("trend_score"),
+            (F.col("id") * 7919 % 10000 / 100.0).alias("trending_score"),
             F.lit(hour.start.date()).alias("computed_date"),
             F.lit(hour.start.year).alias("year"),
             F.lit(hour.start.month).alias("month"),

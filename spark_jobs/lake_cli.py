@@ -26,7 +26,7 @@ from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batch_views import GOLD_VIEWS as VIEW_DEFINITIONS
+from batch_views.registry import GOLD_VIEWS as VIEW_DEFINITIONS
 from config.settings import get_settings
 from spark_jobs.utils import tables
 from spark_jobs.utils.lake import LAYERS, LakeFiles, LakePaths, open_lake
@@ -51,6 +51,8 @@ def table_path(paths: LakePaths, table: str) -> str:
     if layer == "silver":
         return paths.silver(name)
     if layer == "gold":
+        if name not in VIEW_DEFINITIONS:
+            raise ValueError(f"unknown gold view {name!r}; expected one of {sorted(VIEW_DEFINITIONS)}")
         return paths.gold(name)
     return paths.quarantine(name)
 

@@ -23,7 +23,7 @@ GOLD_SCHEMAS: dict[str, str] = {
     "total_revenue long, avg_sentiment double, avg_popularity double, total_votes long, "
     "top_movies array<struct<movie_id:int,title:string,popularity:double>>",
     "trending_scores": "movie_id int, title string, window string, window_days int, observations int, "
-    "popularity_now double, popularity_avg double, velocity double, trend_score double, computed_date date, "
+    "popularity_now double, popularity_avg double, velocity double, trending_score double, computed_date date, "
     "year int, month int",
     "temporal_analysis": "period string, year int, month int, movies long, avg_rating double, total_revenue long, "
     "movies_yoy_pct double, avg_rating_yoy_pct double, total_revenue_yoy_pct double",

@@ -128,7 +128,7 @@ def test_trending_velocity_is_the_daily_slope_in_every_window_and_null_with_one_
     # Windows hold observed_at in (hour - N days, hour + 4 h): movie 1 has 7, 30 and 90 readings (90 days ago is
     # out).
     # popularity_avg of 1000 - 10k for k = 0..N-1 is 1000 - 10 (N - 1) / 2.
-    # trend_score, the same in each window: velocity ranks among movies 3 (-10) and 1 (+10) are 1/2 and 1,
+    # trending_score, the same in each window: velocity ranks among movies 3 (-10) and 1 (+10) are 1/2 and 1,
     # movie 2 has none (0); popularity ranks of 20, 500, 1000 are 1/3, 2/3, 1.
     # Movie 1: 100 (0.6 + 0.4) = 100; movie 2: 100 (0.4 * 2/3) = 26.6667; movie 3: 100 (0.3 + 0.4/3) = 43.3333.
     expected = []
@@ -139,7 +139,7 @@ def test_trending_velocity_is_the_daily_slope_in_every_window_and_null_with_one_
             Row(3, "T3", window, days, 2, 20.0, 25.0, -10.0, 43.3333),
         ]
     columns = ["movie_id", "title", "window", "window_days", "observations", "popularity_now", "popularity_avg",
-               "velocity", "trend_score"]  # fmt: skip
+               "velocity", "trending_score"]  # fmt: skip
     assertDataFrameEqual(result.select(*columns), expected)
     assertDataFrameEqual(
         result.select("computed_date", "year", "month", "batch_run_id").distinct(),
@@ -177,7 +177,7 @@ def test_trending_two_readings_at_the_same_instant_give_no_velocity(spark):
     result = trending_scores(observations, movies, computed_at=COMPUTED_AT, windows={"7d": 7})
 
     assertDataFrameEqual(
-        result.select("observations", "popularity_now", "velocity", "trend_score"), [Row(2, 12.0, None, 40.0)]
+        result.select("observations", "popularity_now", "velocity", "trending_score"), [Row(2, 12.0, None, 40.0)]
     )
 
 

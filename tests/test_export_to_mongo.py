@@ -30,6 +30,7 @@ from batch_views.export_to_mongo import (
     to_documents,
     validate,
 )
+from batch_views.registry import SERVING_INDEXES
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests.serving_builders import (
@@ -113,7 +114,7 @@ def index_keys(db: Database, collection: str = "batch_views") -> set[tuple[str, 
     return {tuple(field for field, _ in spec["key"]) for spec in db[collection].index_information().values()}
 
 
-EXPECTED_INDEX_KEYS = {("_id",)} | {tuple(field for field, _ in keys) for keys in serving.BATCH_VIEWS_INDEXES}
+EXPECTED_INDEX_KEYS = {("_id",)} | {tuple(field for field, _ in keys) for keys in SERVING_INDEXES["batch_views"]}
 
 
 # ------------------------------------------------------------------------------------------- the documents

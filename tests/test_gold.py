@@ -10,7 +10,7 @@ import pytest
 from pyspark.sql import Row
 from pyspark.testing import assertDataFrameEqual
 
-from batch_views.schemas import GOLD_SCHEMAS
+from batch_views.registry import GOLD_VIEWS
 from config.settings import load_settings
 from ge_expectations.batch_layer_suite import DataQualityError
 from master_dataset.partitioning import LogicalHour
@@ -36,7 +36,7 @@ def write_silver(spark, paths: LakePaths, movies: list[dict], reviews=None, obse
 
 
 def read_gold(spark, paths: LakePaths, view: str):
-    return spark.read.format("delta").load(paths.gold(view)).select(*GOLD_SCHEMAS[view].fieldNames())
+    return spark.read.format("delta").load(paths.gold(view)).select(*GOLD_VIEWS[view].columns)
 
 
 def layout(spark, paths: LakePaths, view: str, *columns: str) -> set[tuple]:
@@ -151,7 +151,7 @@ def test_gold_rerun_keeps_a_published_run_and_a_forced_one_replaces_exactly_its_
     )
     # The first version of the hour is still readable (time travel).
     as_published = tables.read(
-        spark, paths.gold("genre_analytics"), GOLD_SCHEMAS["genre_analytics"], version=published_version
+        spark, paths.gold("genre_analytics"), GOLD_VIEWS["genre_analytics"].schema, version=published_version
     )
     assert {(r.year, r.month) for r in as_published.where(f"batch_run_id = '{later}'").collect()} == {
         (2024, 5),

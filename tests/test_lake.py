@@ -15,7 +15,7 @@ from spark_jobs.utils.lake import LakeFiles, LakePaths
 
 RUN_A, RUN_B = "batch_2025_11_09_08", "batch_2025_11_09_12"
 TRENDING = (
-    "movie_id int, title string, window string, trend_score double, computed_date date, year int, month int, "
+    "movie_id int, title string, window string, trending_score double, computed_date date, year int, month int, "
     "batch_run_id string"
 )
 # run A -> run B: movie 1 unchanged, 2 changed, 3 removed, 4 added. computed_date and year/month say when the
@@ -117,8 +117,8 @@ def test_history_show_as_of_run_or_version_and_the_table_listing(spark, lake_roo
     as_of_a = lake_cli.show_lines(spark, "gold/trending_scores", path, run=RUN_A)
     assert as_of_a[0] == f"gold/trending_scores as of version 0 (the last commit of {RUN_A}): 3 rows"
     assert sorted(first_column(as_of_a)) == ["1", "2", "3"]
-    latest = lake_cli.show_lines(spark, "gold/trending_scores", path, version=1, where="trend_score > 1.5", limit=2)
-    assert latest[0] == "gold/trending_scores as of version 1: 4 rows where trend_score > 1.5, 2 shown"
+    latest = lake_cli.show_lines(spark, "gold/trending_scores", path, version=1, where="trending_score > 1.5", limit=2)
+    assert latest[0] == "gold/trending_scores as of version 1: 4 rows where trending_score > 1.5, 2 shown"
     assert len(latest) == 4
     with pytest.raises(LookupError, match="never committed"):
         lake_cli.show_lines(spark, "gold/trending_scores", path, run="batch_2025_11_10_00")
@@ -142,12 +142,12 @@ def test_diff_of_two_runs_counts_added_removed_and_changed_rows_on_the_views_key
     diff = lake_cli.diff_runs(spark, paths, "trending_scores", RUN_A, RUN_B)
 
     assert diff.counts == {"added": 1, "removed": 1, "changed": 1, "unchanged": 1}
-    assert diff.compared == ("title", "trend_score")
+    assert diff.compared == ("title", "trending_score")
     assert diff.versions == (0, 1)
     assert [(row["b_movie_id"], row["b_title"]) for row in diff.samples["added"]] == [(4, "Dune")]
     assert [row["a_movie_id"] for row in diff.samples["removed"]] == [3]
     lines = lake_cli.diff_lines(diff, RUN_A, RUN_B)
     assert lines[1].startswith("  added 1, removed 1, changed 1, unchanged 1")
-    assert "  movie_id=2, window=7d  trend_score: 2.0 -> 2.5" in lines
+    assert "  movie_id=2, window=7d  trending_score: 2.0 -> 2.5" in lines
     with pytest.raises(LookupError, match="batch_2025_11_10_00 has no rows"):
         lake_cli.diff_runs(spark, paths, "trending_scores", RUN_A, "batch_2025_11_10_00")

@@ -2,11 +2,12 @@
 
     python -m spark_jobs.gold.run --logical-date 2025-11-09T10:00:00+00:00 [--views genre_analytics trending_scores]
 
-Extract reads ``silver/{movies,reviews,movie_observations}``; transform builds each view with the pure functions of
-``batch_views``; validate runs each view's Great Expectations suite (``gold_<view>``, results under ``quality/``);
-load commits the views, only when every selected view passed: each view is a Delta table partitioned by
-``batch_run_id``, and a run replaces exactly its own partition (``replaceWhere``) in one commit named after it.
-The run record goes to ``metadata/gold_runs/batch_run_id=R/run.json``.
+The views are those of the Gold view registry (``batch_views.registry.GOLD_VIEWS``): extract reads the Silver
+datasets the selected views read (``silver/{movies,reviews,movie_observations}``); transform builds each view with
+its builder, a pure function of ``batch_views``; validate runs each view's Great Expectations suite
+(``gold_<view>``, results under ``quality/``); load commits the views, only when every selected view passed: each
+view is a Delta table partitioned by ``batch_run_id``, and a run replaces exactly its own partition
+(``replaceWhere``) in one commit named after it. The run record goes to ``metadata/gold_runs/batch_run_id=R/run.json``.
 ``computed_at`` is the logical hour, never the wall clock. A re-run of an hour whose views are published leaves
 them as they are (``--force`` rebuilds them from the Silver of now).
 """
@@ -16,13 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from batch_views import GOLD_VIEWS
+from batch_views.gold_view import GoldInputs, GoldView
+from batch_views.registry import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils import tables
 from spark_jobs.utils.job_process import exit_now
@@ -41,26 +42,6 @@ JOB = "gold"
 VIEW_NAMES = tuple(GOLD_VIEWS)
 # Views built at the same time on the session (see build_views).
 VIEWS_BUILT_AT_ONCE = 3
-
-# The Silver datasets each view reads; extract reads only what the selected views need.
-_INPUTS: dict[str, tuple[str, ...]] = {
-    "genre_analytics": ("movies",),
-    "trending_scores": ("movies", "movie_observations"),
-    "temporal_analysis": ("movies",),
-    "actor_networks": ("movies",),
-    "actor_collaborations": ("movies",),
-    "sentiment_trends": ("movies", "reviews"),
-    "movie_analytics": ("movies",),
-}
-
-
-@dataclass(frozen=True)
-class Silver:
-    """The Silver inputs of a run; a dataset the selected views do not need is None."""
-
-    movies: DataFrame | None = None
-    reviews: DataFrame | None = None
-    movie_observations: DataFrame | None = None
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -139,11 +120,18 @@ def run_gold(
         log.info("gold run %s already published %s; nothing to do (--force rebuilds)", run_id, ", ".join(views))
         return previous
     record: dict[str, Any] = {"logical_hour": hour.iso, "views": list(views), "status": "running"}
-    silver = Silver()
+    selected = [GOLD_VIEWS[name] for name in views]
+    silver: dict[str, DataFrame] = {}
     try:
         with metrics.stage("extract"):
-            silver = extract_silver(spark, paths, hour, views)
-        built, reports = build_views(silver, views, hour.start, settings, metrics, lake, paths, run_id)
+            silver = extract_silver(spark, paths, hour, selected)
+        inputs = GoldInputs(
+            computed_at=hour.start,
+            top_cast=settings.gold_top_cast,
+            top_collaborators=settings.gold_top_collaborators,
+            **silver,
+        )
+        built, reports = build_views(inputs, selected, metrics, lake, paths, run_id)
         record["expectations"] = {name: report.summary() for name, report in reports.items()}
         for report in reports.values():
             report.raise_for_critical()
@@ -161,8 +149,8 @@ def run_gold(
         record["error"] = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        if silver.movies is not None:
-            silver.movies.unpersist()
+        if "movies" in silver:
+            silver["movies"].unpersist()
         _write_record(lake, record_path, record, metrics)
         log.info("gold run %s: %s, rows %s, record %s", run_id, record["status"], metrics.counts, record_path)
 
@@ -207,8 +195,10 @@ def merge_records(previous: dict[str, Any] | None, current: dict[str, Any]) -> d
     }
 
 
-def extract_silver(spark: SparkSession, paths: LakePaths, hour: LogicalHour, views: Sequence[str]) -> Silver:
-    """Reads the Silver datasets the views need, conformed to the Silver contract.
+def extract_silver(
+    spark: SparkSession, paths: LakePaths, hour: LogicalHour, views: Sequence[GoldView]
+) -> dict[str, DataFrame]:
+    """Reads the Silver datasets the views read (``GoldView.inputs``), conformed to the Silver contract.
 
     Movies flagged ERROR by Silver are left out (``usable_movies``) and the rest cached, as every view reads
     them; the observations are cut to the longest trending window at read time, so only those partitions are
@@ -220,7 +210,7 @@ def extract_silver(spark: SparkSession, paths: LakePaths, hour: LogicalHour, vie
     from batch_views.trending import TRENDING_WINDOWS
     from spark_jobs.silver.schemas import MOVIE_OBSERVATIONS, SILVER_MOVIES, SILVER_REVIEWS, conform
 
-    needed = {dataset for name in views for dataset in _INPUTS[name]}
+    needed = {dataset for view in views for dataset in view.inputs}
     frames: dict[str, DataFrame] = {}
     if "movies" in needed:
         movies = conform(_read(spark, paths, "movies", required=True), SILVER_MOVIES)
@@ -233,7 +223,7 @@ def extract_silver(spark: SparkSession, paths: LakePaths, hour: LogicalHour, vie
             F.col("observed_date").between(F.lit(oldest), F.lit(hour.start.date()))
         )
         frames["movie_observations"] = conform(observations, MOVIE_OBSERVATIONS)
-    return Silver(**frames)
+    return frames
 
 
 def _read(spark: SparkSession, paths: LakePaths, dataset: str, schema: Any = None, required: bool = False) -> DataFrame:
@@ -246,43 +236,15 @@ def _read(spark: SparkSession, paths: LakePaths, dataset: str, schema: Any = Non
     return spark.createDataFrame([], schema)
 
 
-_Builder = Callable[[Silver, datetime, "Settings"], "DataFrame"]
-
-
-def _builders() -> dict[str, _Builder]:
-    from batch_views.actor_networks import actor_collaborations, actor_networks
-    from batch_views.genre_trends import genre_analytics
-    from batch_views.movie_analytics import movie_analytics
-    from batch_views.sentiment_trends import sentiment_trends
-    from batch_views.temporal_analysis import temporal_analysis
-    from batch_views.trending import trending_scores
-
-    return {
-        "genre_analytics": lambda s, at, _: genre_analytics(s.movies, computed_at=at),
-        "trending_scores": lambda s, at, _: trending_scores(s.movie_observations, s.movies, computed_at=at),
-        "temporal_analysis": lambda s, at, _: temporal_analysis(s.movies, computed_at=at),
-        "actor_networks": lambda s, at, cfg: actor_networks(
-            s.movies, computed_at=at, top_cast=cfg.gold_top_cast, top_collaborators=cfg.gold_top_collaborators
-        ),
-        "actor_collaborations": lambda s, at, cfg: actor_collaborations(
-            s.movies, computed_at=at, top_cast=cfg.gold_top_cast
-        ),
-        "sentiment_trends": lambda s, at, _: sentiment_trends(s.reviews, s.movies, computed_at=at),
-        "movie_analytics": lambda s, at, cfg: movie_analytics(s.movies, computed_at=at, top_cast=cfg.gold_top_cast),
-    }
-
-
 def build_views(
-    silver: Silver,
-    views: Sequence[str],
-    computed_at: datetime,
-    settings: Settings,
+    inputs: GoldInputs,
+    views: Sequence[GoldView],
     metrics: JobMetrics,
     lake: LakeFiles,
     paths: LakePaths,
     batch_run_id: str,
 ) -> tuple[dict[str, DataFrame], dict[str, ValidationReport]]:
-    """Builds, materialises and validates ``views``; returns the views and their reports.
+    """Builds, materialises and validates ``views`` from ``inputs``; returns the views and their reports, by name.
 
     A view is a chain of small Spark jobs (actor_networks one per propagation round) whose latency, more than the
     cluster's cores, bounds it on an hour's data, so several are built at a time and the jobs of the others fill
@@ -292,55 +254,47 @@ def build_views(
     its small propagation jobs then queued behind the other views' large ones for twice as long.)
     """
 
-    def build(name: str) -> DataFrame:
-        with metrics.stage(f"build_{name}"):
-            view = build_view(name, silver, computed_at, settings).localCheckpoint(eager=False)
-            metrics.count(name, view.count())
-            return view
+    def build(view: GoldView) -> DataFrame:
+        with metrics.stage(f"build_{view.name}"):
+            # Lazy, except the label-propagation rounds of actor_networks.
+            df = view.build(inputs).localCheckpoint(eager=False)
+            metrics.count(view.name, df.count())
+            return df
 
-    def check(name: str, view: DataFrame) -> ValidationReport:
-        with metrics.stage(f"validate_{name}"):
-            return validate_view(lake, paths, name, view, batch_run_id)
+    def check(view: GoldView, df: DataFrame) -> ValidationReport:
+        with metrics.stage(f"validate_{view.name}"):
+            return validate_view(lake, paths, view, df, batch_run_id)
 
     with (
         ThreadPoolExecutor(max_workers=VIEWS_BUILT_AT_ONCE, thread_name_prefix="gold-build") as builders,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="gold-validate") as validator,
     ):
-        building = {builders.submit(build, name): name for name in views}
+        building = {builders.submit(build, view): view for view in views}
         built: dict[str, DataFrame] = {}
         checking: dict[str, Future[ValidationReport]] = {}
         for future in as_completed(building):
-            name = building[future]
-            built[name] = future.result()
-            checking[name] = validator.submit(check, name, built[name])
-        return {name: built[name] for name in views}, {name: checking[name].result() for name in views}
+            view = building[future]
+            built[view.name] = future.result()
+            checking[view.name] = validator.submit(check, view, built[view.name])
+        names = [view.name for view in views]
+        return {name: built[name] for name in names}, {name: checking[name].result() for name in names}
 
 
-def build_view(name: str, silver: Silver, computed_at: datetime, settings: Settings) -> DataFrame:
-    """The DataFrame of one view (lazy, except the label-propagation rounds of actor_networks)."""
-    return _builders()[name](silver, computed_at, settings)
-
-
-def contract_columns(name: str) -> list[str]:
-    """The columns a view promises in spark_jobs/README.md, in order."""
-    from batch_views.schemas import GOLD_SCHEMAS
-
-    return GOLD_SCHEMAS[name].fieldNames()
-
-
-def validate_view(lake: LakeFiles, paths: LakePaths, name: str, df: DataFrame, batch_run_id: str) -> ValidationReport:
+def validate_view(
+    lake: LakeFiles, paths: LakePaths, view: GoldView, df: DataFrame, batch_run_id: str
+) -> ValidationReport:
     """Runs the view's Great Expectations suite (``gold_<view>``); the report lands under ``quality/``."""
     from ge_expectations import batch_layer_suite as suites
 
-    suite_name = f"gold_{name}"
+    suite_name = f"gold_{view.name}"
     return suites.validate(
         df,
         suite_name,
-        suites.GOLD_SUITES[name](contract_columns(name)),
+        suites.gold_suite(view),
         batch_run_id=batch_run_id,
         quality_path=paths.quality(suite_name, batch_run_id),
         lake_files=lake,
-        dataset=f"gold/{name}",
+        dataset=f"gold/{view.name}",
         cache=False,  # the view is checkpointed already (see run_gold): each metric reads the checkpoint
     )
 
