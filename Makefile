@@ -31,9 +31,8 @@ help: ## List every target with one line
 	@echo "  STACK=$(STACK) (local: embedded stack; docker: docker-compose.batch.yml)"
 
 # ---------------------------------------------------------------- environment
-$(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh scripts/build_jvm.sh \
-		local_stack/mongo_express/package-lock.json scripts/setup_mongo_express.sh \
-		$(shell find spark_jobs/jvm -type f -not -name '*.pyc')
+$(SETUP_STAMP): requirements.lock pyproject.toml package-lock.json scripts/setup.sh \
+		local_stack/mongo_express/package-lock.json scripts/setup_mongo_express.sh
 	@bash scripts/setup.sh
 
 .PHONY: setup

@@ -28,6 +28,7 @@ import functools
 import json
 import logging
 import math
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 from batch_views import serving
 from batch_views.registry import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
-from spark_jobs.utils.job_process import exit_now
+from spark_jobs.utils.job_entry import run_as_program
 from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
-from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
+from spark_jobs.utils.logging_utils import JobMetrics
 from spark_jobs.utils.spark_session import default_parallelism
 
 if TYPE_CHECKING:
@@ -608,32 +609,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    hour = LogicalHour.parse(args.logical_date)
-    configure_logging(JOB, hour.batch_run_id)
-
+def run(spark: SparkSession, argv: Sequence[str]) -> None:
+    """The export on a session its caller owns (an Airflow task's Spark Connect session, a test's)."""
     from config.settings import get_settings
-    from spark_jobs.utils.spark_session import build_spark_session
 
+    args = parse_args(argv)
     settings = get_settings()
     target = serving.MongoTarget.from_settings(settings, args.batch_size)
-    try:
-        # Fail fast, before a Spark session is built, when the server is not there.
-        serving.connect(target).close()
-    except serving.ServingError as exc:
-        log.error("%s", exc)
-        return 1
-    spark = build_spark_session(settings, f"{JOB}_{hour.batch_run_id}")
-    try:
-        export_run(spark, open_lake(settings.lake_root), target, hour, args.views, force=args.force)
-    except (serving.ServingError, ExportError) as exc:
-        log.error("%s", exc)
-        return 1
-    finally:
-        spark.stop()
-    return 0
+    # Fail fast, before Spark reads anything, when the server is not there.
+    serving.connect(target).close()
+    hour = LogicalHour.parse(args.logical_date)
+    export_run(spark, open_lake(settings.lake_root), target, hour, args.views, force=args.force)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_as_program(JOB, parse_args, run, argv, failures=(serving.ServingError, ExportError))
 
 
 if __name__ == "__main__":
-    exit_now(main())
+    sys.exit(main())

@@ -405,8 +405,8 @@ def record_stage(
 ) -> dict[str, Any]:
     """Records a pipeline stage's outcome (`ingestion`, `transform`, ...) in the run's `batch_runs` document.
 
-    The transform and aggregate stages wait on these records (`stage_status`), so a stage never starts on an
-    hour whose previous stage did not succeed. The whole document is replaced: dates are never `$set`.
+    What users and the demo's summary read of an hour's run; Airflow itself orders the stages. The whole
+    document is replaced: dates are never `$set`.
     """
     record = db[BATCH_RUNS].find_one({"_id": batch_run_id}) or {
         "_id": batch_run_id,
@@ -419,14 +419,6 @@ def record_stage(
     _replace_run(db, record)
     log.info("batch_runs %s: stage %s %s", batch_run_id, stage, status)
     return record
-
-
-def stage_status(settings: Any, batch_run_id: str, stage: str) -> str | None:
-    """The recorded status of `stage` for `batch_run_id`, or None when it has not recorded one."""
-    target = MongoTarget.from_settings(settings)
-    with connect(target) as client:
-        record = client[target.database][BATCH_RUNS].find_one({"_id": batch_run_id}, {"stages": 1}) or {}
-    return (record.get("stages") or {}).get(stage, {}).get("status")
 
 
 def latest_complete_run(db: Database) -> dict[str, Any] | None:

@@ -14,6 +14,8 @@ SECTION_TITLES = {
     "processing": "Processing",
     "export": "Export",
     "stack": "Embedded stack",
+    "task-startup": "Spark task start-up",
+    "backfill": "Backfill",
 }
 HISTORY_COLUMNS = (
     "date (UTC)", "commit", "sections", "scale", "test run", "full run", "steady run", "rate 40/s", "rate 4/s",
@@ -277,12 +279,37 @@ def sections_part(sections: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def task_startup_part(startup: Mapping[str, Any]) -> list[str]:
+    return [
+        "## A Spark task's own start-up",
+        "",
+        f"From a task process's start to the answer of its first Spark Connect request (the DAG package's imports, "
+        f"the session `@task.pyspark` builds): median {startup['median_seconds']:.2f} s of {startup['probes']} "
+        f"({', '.join(f'{value:.2f}' for value in startup['seconds'])} s).",
+        "",
+    ]
+
+
+def backfill_part(backfill: Mapping[str, Any]) -> list[str]:
+    start, end = backfill["range"]
+    return [
+        "## Backfill",
+        "",
+        f"`make backfill START={start} END={end}` on the running stack: {backfill['succeeded']} of "
+        f"{backfill['runs']} runs succeeded in {seconds(backfill['seconds'])}, {seconds(backfill['seconds_per_run'])} "
+        f"a run; the seed's example month (186 runs) at that pace: {backfill['projected_seed_month_minutes']} min.",
+        "",
+    ]
+
+
 PARTS = {
     "runs": runs_part,
     "ingestion": ingestion_part,
     "processing": processing_part,
     "export": export_part,
     "stack": stack_part,
+    "task-startup": task_startup_part,
+    "backfill": backfill_part,
 }
 
 
@@ -350,7 +377,7 @@ def history_line(report: Mapping[str, Any], fresh: Sequence[str]) -> list[str]:
 _TARGET_SECTIONS = {
     "full_run": "runs", "steady_run": "runs", "test_run": "runs", "rate_fast": "ingestion", "rate_slow": "ingestion",
     "silver_incremental": "processing", "silver_full_refresh": "processing", "gold": "processing",
-    "export_50k": "export", "stack_memory": "stack",
+    "export_50k": "export", "stack_memory": "stack", "task_startup": "task-startup", "backfill_month": "backfill",
 }  # fmt: skip
 
 

@@ -16,7 +16,10 @@ Sections (``--only`` picks some; the others are carried over from the previous r
   of ``--days`` (default 1, 30 and 90 days of 6 runs a day): wall time, rows per second, peak memory;
 - ``export``: ``--documents`` (50,000) documents of one view into nx-27017 (``scripts/bench_export.py``);
 - ``stack`` (only with ``--with-stack`` or ``--only stack``): ``tmdb_batch_pipeline`` triggered on the running
-  embedded stack, seconds from the trigger to its last served document, and the stack's memory at rest and peak.
+  embedded stack, seconds from the trigger to its last served document, and the stack's memory at rest and peak;
+- ``task-startup`` and ``backfill`` (also on the running stack): a Spark task's own start-up (process start to its
+  first Spark Connect request answered), and ``make backfill`` of ``--backfill``'s dates with the seed's month
+  projected from it (:mod:`bench.stack_tasks`).
 
 Outputs: ``latest.json`` (everything, with the machine's facts), ``README.md`` (our figures beside the seed's and
 the targets), ``stages.png``, ``processing.png``, ``stack_memory.png``, and one line appended to ``history.md``.
@@ -60,6 +63,18 @@ def _stack_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return stack_section(args, workdir)
 
 
+def _task_startup_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from bench.stack_tasks import task_startup_section
+
+    return task_startup_section(args, workdir)
+
+
+def _backfill_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from bench.stack_tasks import backfill_section
+
+    return backfill_section(args, workdir)
+
+
 Section = Callable[[argparse.Namespace, Path], dict[str, Any]]
 SECTIONS: dict[str, Section] = {
     "ingestion": ingestion_section,
@@ -67,8 +82,12 @@ SECTIONS: dict[str, Section] = {
     "processing": processing_section,
     "export": export_section,
     "stack": _stack_section,
+    "task-startup": _task_startup_section,
+    "backfill": _backfill_section,
 }
 DEFAULT_SECTIONS = ("ingestion", "runs", "processing", "export")
+# On the running embedded stack (make up first): --with-stack or --only.
+STACK_SECTIONS = ("stack", "task-startup", "backfill")
 
 
 def _int_list(text: str) -> list[int]:
@@ -92,7 +111,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     add = parser.add_argument
     add("--only", type=_sections, help=f"comma-separated sections to run: {', '.join(SECTIONS)}")
-    add("--with-stack", action="store_true", help="also run the stack section (needs make up)")
+    add("--with-stack", action="store_true", help="also run the stack, task-startup and backfill sections (make up)")
     add("--fresh", action="store_true", help="do not carry over the sections this invocation does not run")
     add("--days", type=_int_list, default=[1, 30, 90], help="history sizes of the processing section (1,30,90)")
     add("--runs-per-day", type=int, default=6)
@@ -110,11 +129,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--rest-seconds", type=float, default=10.0, help="stack: seconds of sampling at rest before the trigger")
     add("--stack-timeout", type=float, default=3600.0, help="stack: seconds to wait for the run and its documents")
     add("--stack-logical-date", help="stack: logical hour of the run (default: the latest schedule boundary)")
+    add("--probes", type=int, default=5, help="task-startup: start-ups measured (5)")
+    add("--backfill", default="2024-01-01,2024-01-02", help="backfill: START,END of make backfill (2 days, 12 runs)")
     add("--results-dir", type=Path, default=PROJECT_ROOT / "bench" / "results")
     add("--work-dir", type=Path, help="where the temporary folder goes (default: the system's temp)")
     add("--keep-work", action="store_true", help="keep the temporary lakes, databases and logs")
     args = parser.parse_args(argv)
-    args.sections = args.only or [*DEFAULT_SECTIONS, *(["stack"] if args.with_stack else [])]
+    args.sections = args.only or [*DEFAULT_SECTIONS, *(STACK_SECTIONS if args.with_stack else [])]
     return args
 
 
@@ -153,6 +174,8 @@ def scale_of(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "processing": ("days", "runs_per_day", "spark_master"),
         "export": ("documents",),
         "stack": ("stack_logical_date", "rest_seconds"),
+        "task-startup": ("probes",),
+        "backfill": ("backfill",),
     }[name]
     return {key: getattr(args, key) for key in keys}
 

@@ -128,6 +128,21 @@ def _stack_peak(sections: Mapping[str, Any], limit: float) -> Figure | None:
     return Figure(peak, "sum of PSS of every service's process tree, sampled every 0.5 s", True, limit)
 
 
+def _task_startup(sections: Mapping[str, Any], limit: float) -> Figure | None:
+    startup = _result(sections, "task-startup")
+    if not startup:
+        return None
+    return Figure(startup["median_seconds"], f"median of {startup['probes']} start-ups", True, limit)
+
+
+def _backfill_month(sections: Mapping[str, Any], limit: float) -> Figure | None:
+    backfill = _result(sections, "backfill")
+    if not backfill or not backfill.get("projected_seed_month_minutes"):
+        return None
+    note = f"projected from {backfill['runs']} runs ({' to '.join(backfill['range'])})"
+    return Figure(backfill["projected_seed_month_minutes"], note, False, limit)
+
+
 TARGETS: tuple[Target, ...] = (
     Target("full_run", "Full production run (20 pages x 3 lists), end to end", 180, "s", False,
            _run_total("full", "run_rate")),
@@ -144,6 +159,9 @@ TARGETS: tuple[Target, ...] = (
     Target("gold", "Gold over 90 days", 300, "s", False, _processing("gold", False)),
     Target("export_50k", "50,000 documents exported", 15, "s", False, _export),
     Target("stack_memory", "Whole embedded stack at peak", 6, "GiB", False, _stack_peak),
+    Target("task_startup", "A Spark task's start-up to its first Spark Connect request", 1.5, "s", False,
+           _task_startup),
+    Target("backfill_month", "make backfill of the seed's month (186 runs)", 45, "min", False, _backfill_month),
 )  # fmt: skip
 
 

@@ -125,12 +125,9 @@ class Settings(BaseSettings):
     spark_worker_cores: int = Field(2, ge=1)
     spark_worker_memory: str = "4g"
     spark_connect_port: int = Field(15002, ge=1, le=65535)
-    # JVM options of the embedded stack's Spark Connect server and of its executors. C1 alone compiles Spark's
-    # code quickly enough for the pipeline's hourly batches; C2's compiler threads took a fifth of a two-core
-    # machine's CPU in make demo. With C1 alone the JVM reserves only 48 MB for compiled code, which Spark's
-    # generated classes fill within a few runs; the JVM then spends its time evicting and recompiling, so the
-    # reservation is the one both compilers get. Empty: the JVM's defaults.
-    spark_connect_java_options: str = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+    # Extra JVM options of the embedded stack's Spark Connect server and of its executors; empty: the JVM's
+    # defaults. docs/performance.md has a measured profile for small machines.
+    spark_connect_java_options: str = ""
 
     # MongoDB
     mongodb_connection_string: SecretStr = SecretStr("mongodb://127.0.0.1:27017/moviedb")

@@ -14,7 +14,9 @@ count and file. To see what it would delete without deleting, run
 from __future__ import annotations
 
 from airflow.sdk import DAG
-from common.defaults import DEFAULT_ARGS, START_DATE, spark_task
+
+from batch_layer_dags.defaults import DEFAULT_ARGS, START_DATE
+from batch_layer_dags.tasks import spark_task
 
 with DAG(
     dag_id="batch_retention",
@@ -26,4 +28,4 @@ with DAG(
     default_args=DEFAULT_ARGS,
     tags=["batch-layer", "retention"],
 ):
-    spark_task("apply_retention", "spark_jobs/retention.py")
+    spark_task("apply_retention", "spark_jobs.retention")

@@ -10,6 +10,7 @@ data interval end:
 The three groups are the stages of the stand-alone DAGs `batch_ingestion`, `batch_transform` and
 `batch_aggregate`. Chaining them inside one run makes each stage process exactly its run's hour, once: the
 transform only starts after that hour's ingestion succeeded, the aggregation only after that hour's transform.
+The pipeline emits no asset events, so the stage DAGs (chained by the lake's assets) do not run its hours again.
 Catch-up is off and one run is active at a time; a backfill creates one run per 4-hour boundary in its range.
 The TMDB extraction tasks share the `tmdb_api` pool, which keeps the rate limit global.
 """
@@ -18,8 +19,9 @@ from __future__ import annotations
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, TaskGroup
-from common.defaults import DEFAULT_ARGS, PARAMS, SCHEDULE, START_DATE
-from common.stages import aggregate_stage, ingestion_stage, transform_stage
+
+from batch_layer_dags.defaults import DEFAULT_ARGS, PARAMS, SCHEDULE, START_DATE
+from batch_layer_dags.stages import aggregate_stage, ingestion_stage, transform_stage
 
 with DAG(
     dag_id="tmdb_batch_pipeline",

@@ -5,7 +5,7 @@
 #   2. waits for HDFS to leave safe mode with enough live datanodes, then creates the lake's layer folders
 #      (so no job starts while the namenode would refuse writes);
 #   3. migrates the Airflow metadata database;
-#   4. checks the spark_default connection (AIRFLOW_CONN_SPARK_DEFAULT): the Spark Connect server the DAGs'
+#   4. checks the spark_connect_default connection (AIRFLOW_CONN_SPARK_CONNECT_DEFAULT): the Spark Connect server the DAGs'
 #      Spark tasks submit to answers; then creates the TMDB pool;
 #   5. refreshes the deployed DAG folder (the airflow_dags volume) from the image.
 # Users: Airflow 3's SimpleAuthManager keeps no users in the database; the api-server's entrypoint renders the
@@ -91,22 +91,22 @@ migrate_db() {
 }
 
 connections_and_pools() {
-    python - <<'PY' || fail "AIRFLOW_CONN_SPARK_DEFAULT: no Spark Connect server answers there (make logs-spark)"
+    python - <<'PY' || fail "AIRFLOW_CONN_SPARK_CONNECT_DEFAULT: no Spark Connect server answers there (make logs-spark)"
 import json
 import os
 import socket
 import sys
 
-conn = json.loads(os.environ["AIRFLOW_CONN_SPARK_DEFAULT"])
-if conn.get("conn_type") != "spark" or not str(conn.get("host", "")).startswith("sc://") or not conn.get("port"):
-    sys.exit(f"[airflow-init] spark_default is not a Spark Connect server (sc://HOST and a port): {conn}")
-address = (conn["host"].removeprefix("sc://"), int(conn["port"]))
+conn = json.loads(os.environ["AIRFLOW_CONN_SPARK_CONNECT_DEFAULT"])
+if conn.get("conn_type") != "spark_connect" or not conn.get("host") or not conn.get("port"):
+    sys.exit(f"[airflow-init] spark_connect_default is not a Spark Connect server (host and port): {conn}")
+address = (conn["host"], int(conn["port"]))
 # compose starts this container once spark-connect is healthy: a refusal here means it has stopped since.
 try:
     socket.create_connection(address, timeout=10).close()
 except OSError as error:
     sys.exit(f"[airflow-init] {conn['host']}:{conn['port']} does not answer: {error}")
-print(f"[airflow-init] connection spark_default: {conn['host']}:{conn['port']} (Spark Connect server) answers")
+print(f"[airflow-init] connection spark_connect_default: {conn['host']}:{conn['port']} (Spark Connect server) answers")
 PY
     local pool slots
     read -r pool slots < <(python -c "from config.settings import get_settings; s = get_settings(); \

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from master_dataset.simulator.control import set_clock
 
     dags_folder = PROJECT_ROOT / "dags"
-    sys.path.insert(0, str(dags_folder))  # the DAG files import their shared modules from dags/common
+    sys.path.insert(0, str(dags_folder))  # the DAG files import their shared modules from dags/batch_layer_dags
     dag_id = get_settings().pipeline_dag_id
     # The parsed DAGs, not get_dag(), which asks the metadata database (perhaps not migrated yet).
     dag = DagBag(dag_folder=str(dags_folder)).dags.get(dag_id)

@@ -211,7 +211,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     port = settings.airflow_api_port
     spark_master = f"spark://{HOST}:{settings.spark_master_port}"
     # The DAGs' Spark tasks are clients of the Spark Connect server, which runs on spark_master.
-    spark_connect = {"conn_type": "spark", "host": f"sc://{HOST}", "port": settings.spark_connect_port}
+    spark_connect = {"conn_type": "spark_connect", "host": HOST, "port": settings.spark_connect_port}
     return {
         **_venv_path_env(),
         "AIRFLOW_HOME": str(home),
@@ -231,7 +231,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API_AUTH__JWT_SECRET": generated["jwt_secret"],
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps(spark_connect),
+        "AIRFLOW_CONN_SPARK_CONNECT_DEFAULT": json.dumps(spark_connect),
         "SPARK_MASTER_URL": spark_master,
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "dags")]),
     }

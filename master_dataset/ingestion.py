@@ -376,6 +376,24 @@ class _Extraction:
 # ---- steps ---------------------------------------------------------------------------------------------------
 
 
+def list_sources(plan: RunPlan) -> dict[str, dict[str, Any]]:
+    """The lists a run reads, with their query parameters: the live lists now, or discover over the release
+    days of a backfilled hour."""
+    if plan.mode == "live":
+        return {source: {} for source in LIVE_LISTS}
+    if not plan.release_days:
+        log.info("backfill of %s: no release day starts in its interval; nothing to fetch", plan.hour)
+        return {}
+    return {
+        "discover": {
+            "primary_release_date.gte": plan.release_days[0].isoformat(),
+            "primary_release_date.lte": plan.release_days[-1].isoformat(),
+            "sort_by": "popularity.desc",
+            "include_adult": "false",
+        }
+    }
+
+
 def extract_movies(
     client: TMDBClient,
     plan: RunPlan,
@@ -428,21 +446,7 @@ def extract_movies(
 
         return handle
 
-    sources: dict[str, dict[str, Any]] = {}
-    if plan.mode == "live":
-        sources = {source: {} for source in LIVE_LISTS}
-    elif plan.release_days:
-        sources = {
-            "discover": {
-                "primary_release_date.gte": plan.release_days[0].isoformat(),
-                "primary_release_date.lte": plan.release_days[-1].isoformat(),
-                "sort_by": "popularity.desc",
-                "include_adult": "false",
-            }
-        }
-    else:
-        log.info("backfill of %s: no release day starts in its interval; nothing to fetch", plan.hour)
-    for source, params in sources.items():
+    for source, params in list_sources(plan).items():
         endpoint = schema.SOURCE_LISTS[source]
         extraction.request(endpoint, "page 1", list_handler(source, endpoint, 1, params), {**params, "page": 1})
     extraction.run()

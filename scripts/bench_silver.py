@@ -468,37 +468,28 @@ def run_job(lake_root: str, hour: LogicalHour, full_refresh: bool) -> dict[str, 
 def run_scheduled(
     settings: Settings, hours: list[LogicalHour], after_each: Callable[[LogicalHour], object]
 ) -> list[dict[str, float]]:
-    """The hours, one after another, as the DAG's bronze_to_silver task runs them: spark-submit --remote to a
-    Spark Connect server with the embedded stack's configuration. The server starts first and is not timed;
-    each hour's peak memory is the server's and its client's together. ``after_each(hour)`` runs, untimed,
-    once an hour's job has ended."""
+    """The hours, one after another, as the DAG's bronze_to_silver task runs them: the job's Python as a Spark
+    Connect client (SPARK_REMOTE) of a server with the embedded stack's configuration. The server starts first
+    and is not timed; each hour's peak memory is the server's and its client's together. ``after_each(hour)``
+    runs, untimed, once an hour's job has ended."""
     from bench.lab import free_port
     from bench.measure import MIB, PeakSampler, tree_memory
     from local_stack import processes
     from local_stack.services import spark_connect_service
-    from spark_jobs.utils.spark_session import CONNECT_CLIENT_JAVA_OPTIONS
 
     settings = settings.model_copy(update={"spark_connect_port": free_port()})
     run_dir = Path(tempfile.mkdtemp(prefix="bench-connect-"))
     server = spark_connect_service(run_dir, settings, "local[2]", 2)
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "LAKE_ROOT": settings.lake_root, "PYTHONPATH": str(PROJECT_ROOT)}
+    env["SPARK_REMOTE"] = f"sc://127.0.0.1:{settings.spark_connect_port}"
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     measured = []
     try:
         server_pid = processes.start(server)
         processes.wait_healthy(server)
         for hour in hours:
-            command = [
-                str(bin_dir / "spark-submit"),
-                "--remote",
-                f"sc://127.0.0.1:{settings.spark_connect_port}",
-                "--conf",
-                f"spark.driver.extraJavaOptions={CONNECT_CLIENT_JAVA_OPTIONS}",
-                str(PROJECT_ROOT / "spark_jobs" / "silver" / "run.py"),
-                "--logical-date",
-                hour.iso,
-            ]
+            command = [sys.executable, "-m", "spark_jobs.silver.run", "--logical-date", hour.iso]
             started = time.monotonic()
             client = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
             with PeakSampler(functools.partial(tree_memory, [server_pid, client.pid])) as sampler:

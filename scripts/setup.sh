@@ -86,16 +86,6 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   echo "$wanted" > "$stamp"
 fi
 
-# spark-submit starts a job's Python with Spark's own python/lib/pyspark.zip and py4j zip ahead of PYTHONPATH. In
-# this venv they are zips of the installed pyspark and py4j, but what Python imports from a zip it compiles from
-# source in every process: 1-2 s of each Spark task. The venv's Python drops them from sys.path at start, and
-# imports the same packages, compiled, from site-packages.
-site_packages="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
-printf 'import sys; sys.path[:] = [p for p in sys.path if not p.startswith("%s/")]\n' \
-  "$site_packages/pyspark/python/lib" > "$site_packages/batch_layer_spark_zips.pth"
-# The project's own modules too, for environments that set PYTHONDONTWRITEBYTECODE (Python would not cache them).
-.venv/bin/python -m compileall -q config master_dataset spark_jobs batch_views ge_expectations dags local_stack >/dev/null
-
 # HDFS server classes for the embedded stack's NameNode and DataNodes, from Maven Central at the Hadoop version
 # pyspark bundles (its hadoop-client-api/-runtime jars are the client side): hadoop-client-minicluster has the
 # server classes, hadoop-hdfs's tests jar the NameNode's web UI. Fetched once; nothing is downloaded at run time.
@@ -143,13 +133,11 @@ node_stamp=node_modules/.installed-from
 node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
 npm_pid=
 if [ ! -x node_modules/.bin/mongosh ] || [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_wanted" ]; then
-  # npm mostly waits on the registry: it installs while the JVM archives are built.
+  # npm mostly waits on the registry: it installs in the background meanwhile.
   echo "setup: installing mongosh from npm"
   npm ci --no-audit --no-fund --loglevel=error &
   npm_pid=$!
 fi
-
-bash scripts/build_jvm.sh
 
 if [ -n "$npm_pid" ]; then
   wait "$npm_pid" || fail "npm ci failed: mongosh is not installed (see the npm output above)"

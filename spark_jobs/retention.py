@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,9 +47,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from config.settings import Settings, get_settings
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils import tables
-from spark_jobs.utils.job_process import exit_now
+from spark_jobs.utils.job_entry import run_as_program
 from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, LakePaths, open_lake
-from spark_jobs.utils.logging_utils import configure_logging
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -235,6 +235,34 @@ def optimize_lake(spark: SparkSession, paths: LakePaths) -> dict[str, dict[str, 
 # ---------------------------------------------------------------------------------------------- the job
 
 
+def expire_partitions(
+    spark: SparkSession, table: str, path: str, rule: Rule, hour: LogicalHour, *, dry_run: bool
+) -> dict[str, Any]:
+    """Deletes (or lists) a table's partitions older than its rule; returns them with their rows."""
+    verb = "would delete" if dry_run else "deleting"
+    expired = find_expired(spark, table, path, rule, hour)
+    for partition, rows in expired.partitions:
+        log.info("%s %s %s: %d rows (older than %d days)", verb, table, partition, rows, rule.days)
+    result: dict[str, Any] = {
+        "expired": [{"partition": partition, "rows": rows} for partition, rows in expired.partitions]
+    }
+    if expired.partitions and not dry_run:
+        result["deleted_rows"] = tables.delete_where(spark, path, expired.condition)
+    return result
+
+
+def vacuum_table(spark: SparkSession, table: str, path: str, hours: int, *, dry_run: bool) -> dict[str, Any]:
+    """VACUUMs a table (or lists the files VACUUM would delete), keeping ``hours`` of versions."""
+    if dry_run:
+        doomed = tables.vacuum_dry_run(spark, path, hours)
+        for file in doomed:
+            log.info("VACUUM %s would delete %s", table, file)
+        return {"vacuum_files": doomed}
+    vacuumed = tables.vacuum(spark, path, hours)
+    log.info("VACUUM %s RETAIN %d HOURS: %s files deleted", table, hours, vacuumed)
+    return {"vacuumed_files": vacuumed}
+
+
 def apply_retention(
     spark: SparkSession,
     settings: Settings,
@@ -252,20 +280,13 @@ def apply_retention(
     files = LakeFiles(paths.root)
     found = tables.find(files, paths)
     report: dict[str, dict[str, Any]] = {table: {} for table, _ in found}
-    verb = "would delete" if dry_run else "deleting"
     if not dry_run:
         tables.commits_as(spark, commit_name(hour))
 
     for table, path in found:
         rule = rule_for(table, settings)
-        if rule is None:
-            continue
-        expired = find_expired(spark, table, path, rule, hour)
-        for partition, rows in expired.partitions:
-            log.info("%s %s %s: %d rows (older than %d days)", verb, table, partition, rows, rule.days)
-        report[table]["expired"] = [{"partition": partition, "rows": rows} for partition, rows in expired.partitions]
-        if expired.partitions and not dry_run:
-            report[table]["deleted_rows"] = tables.delete_where(spark, path, expired.condition)
+        if rule is not None:
+            report[table].update(expire_partitions(spark, table, path, rule, hour, dry_run=dry_run))
 
     if optimize and not dry_run:
         for table, result in optimize_lake(spark, paths).items():
@@ -276,14 +297,7 @@ def apply_retention(
     hours = settings.delta_vacuum_retention_hours
     with tables.vacuum_retention(spark, hours):
         for table, path in found:
-            if dry_run:
-                doomed = tables.vacuum_dry_run(spark, path, hours)
-                for file in doomed:
-                    log.info("VACUUM %s would delete %s", table, file)
-                report[table]["vacuum_files"] = doomed
-            else:
-                report[table]["vacuumed_files"] = tables.vacuum(spark, path, hours)
-                log.info("VACUUM %s RETAIN %d HOURS: %s files deleted", table, hours, report[table]["vacuumed_files"])
+            report[table].update(vacuum_table(spark, table, path, hours, dry_run=dry_run))
 
     folders = expired_folders(files, paths, settings.gold_retention_days, hour)
     for folder in folders:
@@ -310,26 +324,26 @@ def apply_retention(
     return summary
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--logical-date", required=True)
     parser.add_argument("--dry-run", action="store_true", help="list what would be deleted; change nothing")
     parser.add_argument("--skip-optimize", action="store_true", help="leave OPTIMIZE out")
-    options = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def run(spark: SparkSession, argv: Sequence[str]) -> dict[str, Any]:
+    """Retention on a session its caller owns (the retention DAG's Spark Connect session, a test's)."""
+    options = parse_args(argv)
     hour = LogicalHour.parse(options.logical_date)
-    configure_logging("retention", hour.batch_run_id)
-    settings = get_settings()
+    return apply_retention(spark, get_settings(), hour, dry_run=options.dry_run, optimize=not options.skip_optimize)
 
-    from spark_jobs.utils.spark_session import build_spark_session
 
-    spark = build_spark_session(settings, "retention")
-    try:
-        summary = apply_retention(spark, settings, hour, dry_run=options.dry_run, optimize=not options.skip_optimize)
-    finally:
-        spark.stop()
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_as_program(
+        "retention", parse_args, run, argv, report=lambda summary: print(json.dumps(summary, indent=2, default=str))
+    )
 
 
 if __name__ == "__main__":
-    exit_now(main())
+    sys.exit(main())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.conftest import _PROJECT
@@ -16,9 +14,8 @@ STAGE_EDGES = {
         ("extract_people", "validate_extraction"),
         ("validate_extraction", "store_to_hdfs_bronze"),
     ],
-    "transform": [("wait_for_bronze", "bronze_to_silver"), ("bronze_to_silver", "data_quality_checks")],
+    "transform": [("bronze_to_silver", "data_quality_checks")],
     "aggregate": [
-        ("wait_for_silver", "silver_to_gold"),
         ("silver_to_gold", "export_to_mongodb"),
         ("export_to_mongodb", "update_serving_indexes"),
     ],
@@ -55,7 +52,8 @@ def test_dags_import_without_errors(dagbag) -> None:
 def test_retention_runs_daily_on_the_retention_job(dagbag) -> None:
     dag = dagbag.dags["batch_retention"]
     assert dag.schedule == "30 0 * * *"
-    assert [task.application.rsplit("/", 2)[-2:] for task in dag.tasks] == [["spark_jobs", "retention.py"]]
+    assert [task.task_id for task in dag.tasks] == ["apply_retention"]
+    assert dag.tasks[0].conn_id == "spark_connect_default"
 
 
 def test_pipeline_is_scheduled_every_four_hours_one_run_at_a_time(dagbag) -> None:
@@ -77,8 +75,8 @@ def test_pipeline_runs_transform_after_ingestion_and_aggregate_after_transform(d
     dag = dagbag.dags.get("tmdb_batch_pipeline")
     found = edges(dag)
     assert ("start", "ingestion.check_api_health") in found
-    assert ("ingestion.store_to_hdfs_bronze", "transform.wait_for_bronze") in found
-    assert ("transform.data_quality_checks", "aggregate.wait_for_silver") in found
+    assert ("ingestion.store_to_hdfs_bronze", "transform.bronze_to_silver") in found
+    assert ("transform.data_quality_checks", "aggregate.silver_to_gold") in found
     assert ("aggregate.update_serving_indexes", "end") in found
 
 
@@ -86,9 +84,29 @@ def test_pipeline_runs_transform_after_ingestion_and_aggregate_after_transform(d
 def test_stage_dags_have_the_same_tasks_between_start_and_end(dagbag, stage: str, dag_id: str) -> None:
     dag = dagbag.dags.get(dag_id)
     assert set(STAGE_EDGES[stage]) <= edges(dag)
-    assert dag.schedule is None
     first, last = STAGE_EDGES[stage][0][0], STAGE_EDGES[stage][-1][1]
     assert ("start", first) in edges(dag) and (last, "end") in edges(dag)
+
+
+def test_the_lake_assets_chain_the_stage_dags_and_the_pipeline_emits_none(dagbag) -> None:
+    from airflow.sdk import Asset
+
+    def outlets(dag) -> dict[str, set[str]]:
+        return {
+            task.task_id: {a.name for a in task.outlets if isinstance(a, Asset)} for task in dag.tasks if task.outlets
+        }
+
+    def scheduled_on(dag) -> set[str]:
+        return {asset.name for asset in dag.schedule}
+
+    assert dagbag.dags["batch_ingestion"].schedule is None
+    assert outlets(dagbag.dags["batch_ingestion"]) == {"store_to_hdfs_bronze": {"tmdb_bronze"}}
+    assert scheduled_on(dagbag.dags["batch_transform"]) == {"tmdb_bronze"}
+    assert outlets(dagbag.dags["batch_transform"]) == {"data_quality_checks": {"tmdb_silver"}}
+    assert scheduled_on(dagbag.dags["batch_aggregate"]) == {"tmdb_silver"}
+    assert outlets(dagbag.dags["batch_aggregate"]) == {}
+    # The pipeline runs an hour's three stages itself: an event would run its hour's stages a second time.
+    assert outlets(dagbag.dags["tmdb_batch_pipeline"]) == {}
 
 
 def test_every_task_retries_with_exponential_backoff_and_logs_failures(dagbag) -> None:
@@ -101,74 +119,111 @@ def test_every_task_retries_with_exponential_backoff_and_logs_failures(dagbag) -
             assert task.on_failure_callback, task.task_id
 
 
-def test_spark_tasks_submit_project_jobs_with_the_logical_hour(dagbag) -> None:
-    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+class FakeJob:
+    """A job module: records the argv its task runs it with."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, list[str]]] = []
+
+    def run(self, spark: object, argv: list[str]) -> None:
+        self.calls.append((spark, argv))
+
+
+def run_spark_task(task, monkeypatch, **context) -> tuple[str, list[str]]:
+    """Calls a Spark task's callable as @task.pyspark does (a session in ``spark``), the job replaced by a fake."""
+    import importlib
+
+    job, modules = FakeJob(), []
+    monkeypatch.setattr(importlib, "import_module", lambda name: modules.append(name) or job)
+    session = object()
+    task.python_callable(spark=session, outlet_events={}, **context)
+    assert job.calls[0][0] is session
+    return modules[0], job.calls[0][1]
+
+
+def pipeline_context(reingest: bool = False, **conf: str) -> dict:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    return {
+        "dag_run": SimpleNamespace(conf=conf),
+        "params": {"reingest": reingest},
+        "data_interval_end": datetime(2025, 11, 9, 12, tzinfo=UTC),
+        "triggering_asset_events": {},
+    }
+
+
+def test_spark_tasks_are_spark_connect_clients_running_project_jobs_for_the_logical_hour(dagbag, monkeypatch) -> None:
+    import importlib
+
+    from airflow.providers.apache.spark.decorators.pyspark import _PySparkDecoratedOperator
 
     dag = dagbag.dags.get("tmdb_batch_pipeline")
-    spark_tasks = [task for task in dag.tasks if isinstance(task, SparkSubmitOperator)]
+    spark_tasks = [task for task in dag.tasks if isinstance(task, _PySparkDecoratedOperator)]
     assert len(spark_tasks) == 9
-    store = dag.get_task("ingestion.store_to_hdfs_bronze")
-    assert store.application_args[2:5] == ["--step", "store", "--step"]
     for task in spark_tasks:
-        assert (_PROJECT / task.application).exists() or task.application.startswith(str(_PROJECT))
-        assert task.application_args[0] == "--logical-date"
-        assert "data_interval_end" in task.application_args[1]
-        assert task._conn_id == "spark_default"
+        assert task.conn_id == "spark_connect_default", task.task_id
+        module, argv = run_spark_task(task, monkeypatch, **pipeline_context())
+        assert argv[:2] == ["--logical-date", "2025-11-09T12:00:00+00:00"], task.task_id
+        monkeypatch.undo()
+        assert callable(importlib.import_module(module).run), module
+    _, store = run_spark_task(dag.get_task("ingestion.store_to_hdfs_bronze"), monkeypatch, **pipeline_context())
+    assert store[2:] == ["--step", "store", "--step", "update-metadata", "--no-reingest"]
+
+
+def test_the_connection_makes_a_spark_connect_session_for_the_embedded_server(monkeypatch, tmp_path) -> None:
+    from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+
+    from config.settings import load_settings
+    from local_stack.services import airflow_env
+
+    settings = load_settings(_env_file=None, data_dir=tmp_path)
+    connection = airflow_env(settings)["AIRFLOW_CONN_SPARK_CONNECT_DEFAULT"]
+    monkeypatch.setenv("AIRFLOW_CONN_SPARK_CONNECT_DEFAULT", connection)
+    assert SparkConnectHook().get_connection_url() == f"sc://127.0.0.1:{settings.spark_connect_port}/"
 
 
 @pytest.mark.parametrize("reingest", [False, True])
-def test_the_reingest_parameter_reaches_bronze_and_gold_as_their_flags(dagbag, reingest: bool) -> None:
-    import jinja2
-
+def test_the_reingest_parameter_reaches_bronze_and_gold_as_their_flags(dagbag, monkeypatch, reingest: bool) -> None:
     from spark_jobs.bronze.run import parse_args as bronze_args
     from spark_jobs.gold.run import parse_args as gold_args
 
     dag = dagbag.dags.get("tmdb_batch_pipeline")
     assert dag.params["reingest"] is False
-
-    def rendered(task_id: str) -> list[str]:
-        arguments = dag.get_task(task_id).application_args
-        return [jinja2.Template(arg).render(params={"reingest": reingest}) for arg in arguments[2:]]
-
-    hour = ["--logical-date", "batch_2025_11_09_12"]
+    context = pipeline_context(reingest=reingest)
     for task_id in ("ingestion.extract_movies", "ingestion.validate_extraction", "ingestion.store_to_hdfs_bronze"):
-        assert bronze_args([*hour, *rendered(task_id)]).reingest is reingest
-    assert gold_args([*hour, *rendered("aggregate.silver_to_gold")]).force is reingest
+        assert bronze_args(run_spark_task(dag.get_task(task_id), monkeypatch, **context)[1]).reingest is reingest
+    assert (
+        gold_args(run_spark_task(dag.get_task("aggregate.silver_to_gold"), monkeypatch, **context)[1]).force is reingest
+    )
 
 
-CLIENT_JVM = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile={_PROJECT}/build/jvm/connect-client.jsa"
+def test_a_run_processes_the_hour_it_was_given_else_its_triggering_event_else_its_interval(dagbag) -> None:
+    from types import SimpleNamespace
+
+    from batch_layer_dags.tasks import RunRequest
+
+    event = SimpleNamespace(extra={"logical_hour": "2025-11-09T08:00:00+00:00", "reingest": True})
+    triggered = {**pipeline_context(), "triggering_asset_events": {"tmdb_bronze": [event]}}
+    assert RunRequest.of(pipeline_context()) == RunRequest("2025-11-09T12:00:00+00:00", reingest=False)
+    assert RunRequest.of(triggered) == RunRequest("2025-11-09T08:00:00+00:00", reingest=True)
+    given = {**triggered, "dag_run": SimpleNamespace(conf={"logical_hour": "batch_2025_11_08_20"})}
+    assert RunRequest.of(given).logical_hour == "batch_2025_11_08_20"
 
 
-@pytest.mark.parametrize(
-    ("connection", "expected_flags", "absent_flags"),
-    [
-        # The embedded stack: the Spark Connect server; spark-submit takes it with --remote and no deploy mode.
-        (
-            {"conn_type": "spark", "host": "sc://127.0.0.1", "port": 15002},
-            ["--remote", "sc://127.0.0.1:15002", "--conf", f"spark.driver.extraJavaOptions={CLIENT_JVM}"],
-            ["--master", "--deploy-mode"],
-        ),
-        # A cluster's master: submitted as the provider does, the driver's JVM left as Spark starts it.
-        (
-            {"conn_type": "spark", "host": "spark://spark-master:7077"},
-            ["--master", "spark://spark-master:7077", "--deploy-mode", "client"],
-            ["--remote", f"spark.driver.extraJavaOptions={CLIENT_JVM}"],
-        ),
-    ],
-)
-def test_spark_tasks_submit_to_a_connect_server_or_a_master(
-    dagbag, monkeypatch, connection, expected_flags, absent_flags
-) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SPARK_DEFAULT", json.dumps(connection))
-    task = dagbag.dags.get("tmdb_batch_pipeline").get_task("transform.bronze_to_silver")
+def test_a_stage_dag_announces_its_hour_on_the_asset_it_emits(dagbag, monkeypatch) -> None:
+    from types import SimpleNamespace
 
-    command = task._get_hook()._build_spark_submit_command(task.application)
+    from batch_layer_dags.assets import BRONZE
 
-    flags = [(command[i], command[i + 1]) for i in range(len(command) - 1)]
-    for flag, value in zip(expected_flags[::2], expected_flags[1::2], strict=True):
-        assert (flag, value) in flags
-    assert not set(absent_flags) & set(command)
-    assert command[-3:-1] == [task.application, "--logical-date"]
+    store = dagbag.dags["batch_ingestion"].get_task("store_to_hdfs_bronze")
+    event = SimpleNamespace(extra={})
+    context = pipeline_context(reingest=True, logical_hour="2025-11-09T08:00:00+00:00")
+    import importlib
+
+    monkeypatch.setattr(importlib, "import_module", lambda name: FakeJob())
+    store.python_callable(spark=object(), outlet_events={BRONZE: event}, **context)
+    assert event.extra == {"logical_hour": "2025-11-09T08:00:00+00:00", "reingest": True}
 
 
 def test_tmdb_extraction_shares_one_pool(dagbag) -> None:
@@ -181,7 +236,7 @@ def test_failure_summary_names_task_hour_and_error() -> None:
     import sys
 
     sys.path.insert(0, str(_PROJECT / "dags"))
-    from common.callbacks import failure_summary
+    from batch_layer_dags.callbacks import failure_summary
 
     class TaskInstance:
         task_id, dag_id, try_number = "extract_movies", "tmdb_batch_pipeline", 3

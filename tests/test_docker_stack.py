@@ -383,12 +383,12 @@ def test_the_dags_submit_to_the_spark_connect_service_as_on_the_embedded_stack(t
     from local_stack.services import airflow_env
 
     settings = load_settings(_env_file=None, data_dir=tmp_path)
-    embedded = json.loads(airflow_env(settings)["AIRFLOW_CONN_SPARK_DEFAULT"])
+    embedded = json.loads(airflow_env(settings)["AIRFLOW_CONN_SPARK_CONNECT_DEFAULT"])
     for name in AIRFLOW_SERVICES:
-        connection = json.loads(services()[name]["environment"]["AIRFLOW_CONN_SPARK_DEFAULT"])
-        assert connection == {"conn_type": "spark", "host": "sc://spark-connect", "port": 15002}, name
-        # The same connection but for the server's host: dags/common/defaults.py turns it into --remote.
-        assert connection == {**embedded, "host": "sc://spark-connect"}, name
+        connection = json.loads(services()[name]["environment"]["AIRFLOW_CONN_SPARK_CONNECT_DEFAULT"])
+        assert connection == {"conn_type": "spark_connect", "host": "spark-connect", "port": 15002}, name
+        # The same connection but for the server's host.
+        assert connection == {**embedded, "host": "spark-connect"}, name
         assert connection["port"] == settings.spark_connect_port
     # The server is the service of that name, listening on that port inside the network.
     _, conf = connect_command()
@@ -515,30 +515,32 @@ def test_the_spark_connect_launcher_refuses_missing_or_bad_core_counts(tmp_path:
 
 
 def airflow_init_connection_check() -> str:
-    """The Python that airflow-init runs to check the spark_default connection."""
+    """The Python that airflow-init runs to check the spark_connect_default connection."""
     match = re.search(
-        r"python - <<'PY' \|\| fail \"AIRFLOW_CONN_SPARK_DEFAULT.*?\n(.*?)\nPY\n", AIRFLOW_INIT_SCRIPT.read_text(), re.S
+        r"python - <<'PY' \|\| fail \"AIRFLOW_CONN_SPARK_CONNECT_DEFAULT.*?\n(.*?)\nPY\n",
+        AIRFLOW_INIT_SCRIPT.read_text(),
+        re.S,
     )
-    assert match, "airflow-init.sh no longer checks AIRFLOW_CONN_SPARK_DEFAULT"
+    assert match, "airflow-init.sh no longer checks AIRFLOW_CONN_SPARK_CONNECT_DEFAULT"
     return match.group(1)
 
 
 def test_airflow_init_checks_that_the_spark_connect_server_answers() -> None:
     code = airflow_init_connection_check()
-    compose_connection = json.loads(services()["airflow-init"]["environment"]["AIRFLOW_CONN_SPARK_DEFAULT"])
+    compose_connection = json.loads(services()["airflow-init"]["environment"]["AIRFLOW_CONN_SPARK_CONNECT_DEFAULT"])
 
     def check(connection: dict) -> subprocess.CompletedProcess[str]:
-        env = clean_env(AIRFLOW_CONN_SPARK_DEFAULT=json.dumps(connection))
+        env = clean_env(AIRFLOW_CONN_SPARK_CONNECT_DEFAULT=json.dumps(connection))
         return subprocess.run(
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30, check=False
         )
 
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
-        answering = check({**compose_connection, "host": "sc://127.0.0.1", "port": port})
+        answering = check({**compose_connection, "host": "127.0.0.1", "port": port})
         assert answering.returncode == 0, answering.stderr
-        assert f"sc://127.0.0.1:{port} (Spark Connect server) answers" in answering.stdout
-    refused = check({**compose_connection, "host": "sc://127.0.0.1", "port": port})
+        assert f"127.0.0.1:{port} (Spark Connect server) answers" in answering.stdout
+    refused = check({**compose_connection, "host": "127.0.0.1", "port": port})
     assert refused.returncode != 0 and "does not answer" in refused.stderr
     old_style = check({"conn_type": "spark", "host": "spark://spark-master:7077", "extra": {"deploy-mode": "client"}})
     assert old_style.returncode != 0 and "not a Spark Connect server" in old_style.stderr

@@ -191,7 +191,9 @@ def job_settings(lake: str, base_url: str, **overrides: Any) -> Settings:
 
 
 def run_hour(settings: Settings, hour: str, step: str = "all") -> dict[str, Any]:
-    return run.main(["--logical-date", hour, "--step", step], settings)
+    from pyspark.sql import SparkSession
+
+    return run.run(SparkSession.getActiveSession(), ["--logical-date", hour, "--step", step], settings)
 
 
 def bronze(spark, settings: Settings, dataset: str, hour: datetime):
@@ -359,7 +361,7 @@ def test_an_explicit_reingestion_replaces_exactly_its_hour(spark, history, simul
     settings = history.settings
     before = versions(spark, settings)
     control.set_clock(simulator.base_url, TEST_CLOCK, frozen=True)
-    record = run.main(["--logical-date", "batch_2025_11_09_12", "--step", "all", "--reingest"], settings)
+    record = run.run(spark, ["--logical-date", "batch_2025_11_09_12", "--step", "all", "--reingest"], settings)
 
     assert record["update-metadata"]["status"] == "succeeded"
     assert versions(spark, settings) == {dataset: version + 1 for dataset, version in before.items()}

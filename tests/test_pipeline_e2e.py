@@ -2,18 +2,16 @@
 local Spark, a real HDFS (a NameNode and three DataNodes) and nx-27017, with Airflow's metadata in a private
 PostgreSQL cluster as on the embedded stack; then the first hour again, and an hour whose Silver expectations fail.
 
-Airflow runs every task of the DAG as it is declared (sensors, Python tasks, SparkSubmitOperator with its
-templated arguments). Only the `spark-submit` process is replaced: the hook runs the submitted application's
-`main(args)` in this process, on the test session's local Spark, so the chain costs one JVM instead of ten.
+Airflow runs every task of the DAG as it is declared (Python tasks, the Spark provider's `@task.pyspark` tasks
+with their run's arguments). Only the Spark connection differs from the stack's: instead of the Spark Connect
+server it names the test session's local Spark, which the operator's `getOrCreate` returns.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,24 +26,11 @@ SECOND_HOUR = TEST_CLOCK
 PIPELINE = "tmdb_batch_pipeline"
 
 
-class SubmittedJobFailed(RuntimeError):
-    """A submitted application ended with a non-zero exit code, as spark-submit would report it."""
-
-
-def run_application_in_process(hook: Any, application: str = "", **_: Any) -> None:
-    """What `spark-submit <application> <args>` does, minus the new JVM: the job's `main` on this session."""
-    module = ".".join(Path(application).relative_to(_PROJECT).with_suffix("").parts)
-    result = importlib.import_module(module).main(list(hook._application_args))
-    if isinstance(result, int) and result != 0:
-        raise SubmittedJobFailed(f"{module} {' '.join(hook._application_args)} exited with {result}")
-
-
 @pytest.fixture(scope="module")
 def pipeline(spark, mongo_server, airflow_db, hdfs_cluster):
     """The pipeline DAG with the jobs pointed at a temporary lake, nx-27017 and the simulator."""
     from airflow import settings as airflow_settings
     from airflow.dag_processing.dagbag import DagBag
-    from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
     from airflow.utils import db
     from pyspark.sql import SparkSession
 
@@ -61,7 +46,7 @@ def pipeline(spark, mongo_server, airflow_db, hdfs_cluster):
         "TMDB_RATE_LIMIT": "1000",
         "TMDB_CONCURRENCY": "8",
         "SPARK_SHUFFLE_PARTITIONS": "1",
-        "AIRFLOW_CONN_SPARK_DEFAULT": "spark://local",
+        "AIRFLOW_CONN_SPARK_CONNECT_DEFAULT": json.dumps({"conn_type": "spark", "host": "local[1]"}),
     }
     patch = pytest.MonkeyPatch()
     with start_simulator() as simulator:
@@ -69,8 +54,7 @@ def pipeline(spark, mongo_server, airflow_db, hdfs_cluster):
         patch.setenv("TMDB_BASE_URL", simulator.base_url)
         for name, value in settings_env.items():
             patch.setenv(name, value)
-        patch.setattr(SparkSubmitHook, "submit", run_application_in_process)
-        # The jobs stop their session when they finish; here they all share the test session.
+        # The operator stops its session when a task ends; here they all share the test session.
         patch.setattr(SparkSession, "stop", lambda self: None)
         sys.path.insert(0, str(_PROJECT / "dags"))
         get_settings.cache_clear()

@@ -433,11 +433,19 @@ class _Handler(BaseHTTPRequestHandler):
         return expected in (params.get("api_key"), bearer)
 
     def _route(self, path: str, params: dict[str, str], hour: int) -> Any:
-        catalogue = self.state.catalogue
         if path == "/configuration":
             return configuration()
         if path == "/genre/movie/list":
             return genre_list()
+        if path == "/movie/changes":
+            return self._changes(params, hour)
+        body = self._list(path, params, hour) if path in LIST_PATHS else self._entity(path, params, hour)
+        if body is None:
+            raise _ApiError("not_found")
+        return body
+
+    def _list(self, path: str, params: dict[str, str], hour: int) -> Any:
+        catalogue = self.state.catalogue
         if path == "/movie/popular":
             return catalogue.list_page(catalogue.popular_ids(hour), hour, _page(params))
         if path == "/movie/top_rated":
@@ -446,28 +454,25 @@ class _Handler(BaseHTTPRequestHandler):
             low, high = catalogue.now_playing_window(hour)
             page = catalogue.list_page(catalogue.now_playing_ids(hour), hour, _page(params))
             return {"dates": {"maximum": high.isoformat(), "minimum": low.isoformat()}, **page}
-        if path == "/discover/movie":
-            try:
-                query = DiscoverQuery.from_params(params)
-            except ValueError as exc:
-                raise _ValidationError(str(exc)) from None
-            return catalogue.list_page(catalogue.discover_ids(hour, query), hour, _page(params))
-        if path == "/movie/changes":
-            return self._changes(params, hour)
+        try:
+            query = DiscoverQuery.from_params(params)
+        except ValueError as exc:
+            raise _ValidationError(str(exc)) from None
+        return catalogue.list_page(catalogue.discover_ids(hour, query), hour, _page(params))
+
+    def _entity(self, path: str, params: dict[str, str], hour: int) -> Any:
+        """A movie's details (with its appended responses), a movie's review page, or a person; None if none."""
+        catalogue = self.state.catalogue
         if match := _MOVIE.match(path):
             append = [name.strip() for name in params.get("append_to_response", "").split(",") if name.strip()]
             if len(append) > MAX_APPEND:
                 raise _ApiError("too_many_appends")
-            body = catalogue.details(int(match.group(1)), hour, append)
-        elif match := _MOVIE_REVIEWS.match(path):
-            body = catalogue.reviews(int(match.group(1)), hour, _page(params))
-        elif match := _PERSON.match(path):
-            body = catalogue.person(int(match.group(1)), hour)
-        else:
-            body = None
-        if body is None:
-            raise _ApiError("not_found")
-        return body
+            return catalogue.details(int(match.group(1)), hour, append)
+        if match := _MOVIE_REVIEWS.match(path):
+            return catalogue.reviews(int(match.group(1)), hour, _page(params))
+        if match := _PERSON.match(path):
+            return catalogue.person(int(match.group(1)), hour)
+        return None
 
     def _changes(self, params: dict[str, str], hour: int) -> Any:
         today = date(1970, 1, 1) + timedelta(days=hour // 24)
@@ -479,6 +484,9 @@ class _Handler(BaseHTTPRequestHandler):
         if start > end or (end - start).days > MAX_CHANGES_DAYS:
             raise _ApiError("invalid_date_range")
         return self.state.catalogue.changes(start, end, _page(params))
+
+
+LIST_PATHS = ("/movie/popular", "/movie/top_rated", "/movie/now_playing", "/discover/movie")
 
 
 def _page(params: dict[str, str]) -> int:

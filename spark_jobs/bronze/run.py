@@ -40,10 +40,8 @@ from master_dataset.partitioning import LogicalHour
 from master_dataset.tmdb_client import TMDBClient, TMDBError
 from spark_jobs.bronze import transforms
 from spark_jobs.utils import tables
-from spark_jobs.utils.job_process import exit_now
+from spark_jobs.utils.job_entry import run_as_program
 from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, open_lake
-from spark_jobs.utils.logging_utils import configure_logging
-from spark_jobs.utils.spark_session import build_spark_session
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -371,28 +369,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> dict[str, Any]:
-    """Runs the chosen step(s) for one logical hour; returns each step's summary (the run record for store)."""
+def run(spark: SparkSession, argv: Sequence[str], settings: Settings | None = None) -> dict[str, Any]:
+    """Runs the chosen step(s) for one logical hour on a session its caller owns (an Airflow task's Spark
+    Connect session, a test's); returns each step's summary (the run record for update-metadata)."""
     args = parse_args(argv)
-    settings = settings or get_settings()
-    hour = LogicalHour.parse(args.logical_date)
-    configure_logging("bronze", hour.batch_run_id)
     steps = STEPS if not args.step or "all" in args.step else tuple(args.step)
     if "validate" in steps:
         from ge_expectations.batch_layer_suite import preload
 
-        preload()  # overlaps Great Expectations' import with the JVM's start
-    from pyspark.sql import SparkSession
+        preload()  # overlaps Great Expectations' import with the extraction
+    job = BronzeJob(spark, settings or get_settings(), LogicalHour.parse(args.logical_date), reingest=args.reingest)
+    return {step: job.run(step) for step in steps}
 
-    # Tests and the benchmark run jobs inside their own session: leave it running for them.
-    owns_session = SparkSession.getActiveSession() is None
-    spark = build_spark_session(settings, f"bronze_{hour.batch_run_id}")
-    try:
-        job = BronzeJob(spark, settings, hour, reingest=args.reingest)
-        return {step: job.run(step) for step in steps}
-    finally:
-        if owns_session:
-            spark.stop()
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_as_program(
+        "bronze", parse_args, run, argv, failures=(TMDBError, ExtractionFailed), report=_print_summary
+    )
 
 
 def _print_summary(results: dict[str, Any]) -> None:
@@ -420,10 +413,4 @@ def _print_summary(results: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        _print_summary(main())
-    except (TMDBError, ExtractionFailed) as failure:
-        # The cause is already in the log and the run record; the exit code fails the task.
-        print(f"bronze run failed: {failure}", file=sys.stderr)
-        exit_now(1)
-    exit_now(0)
+    sys.exit(main())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import timedelta
@@ -26,9 +27,9 @@ from batch_views.gold_view import GoldInputs, GoldView
 from batch_views.registry import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils import tables
-from spark_jobs.utils.job_process import exit_now
+from spark_jobs.utils.job_entry import run_as_program
 from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
-from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
+from spark_jobs.utils.logging_utils import JobMetrics
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -74,23 +75,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    hour = LogicalHour.parse(args.logical_date)
-    configure_logging(JOB, hour.batch_run_id)
-
+def run(spark: SparkSession, argv: Sequence[str]) -> dict[str, Any]:
+    """The job on a session its caller owns (an Airflow task's Spark Connect session, a test's)."""
     from config.settings import get_settings
     from ge_expectations.batch_layer_suite import preload
-    from spark_jobs.utils.spark_session import build_spark_session
 
-    preload()  # overlaps Great Expectations' import with the JVM's start
-    settings = get_settings()
-    spark = build_spark_session(settings, f"gold_{hour.batch_run_id}")
-    try:
-        run_gold(spark, settings, hour, views=args.views, force=args.force)
-    finally:
-        spark.stop()
-    return 0
+    preload()  # overlaps Great Expectations' import with reading Silver
+    args = parse_args(argv)
+    return run_gold(spark, get_settings(), LogicalHour.parse(args.logical_date), views=args.views, force=args.force)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_as_program(JOB, parse_args, run, argv)
 
 
 def run_gold(
@@ -300,4 +296,4 @@ def validate_view(
 
 
 if __name__ == "__main__":
-    exit_now(main())
+    sys.exit(main())

@@ -5,7 +5,7 @@
 The silver job already validated its output before publishing it (write, audit, publish). This task checks
 the published datasets as readers see them, with the same suites, writes their Data Docs under
 `quality/silver_<dataset>_published/batch_run_id=`, and records the transform stage in `moviedb.batch_runs`
-(rows in and out, quarantined, expectations, duration), which the aggregation waits for. A failed critical
+(rows in and out, quarantined, expectations, duration), which the operators read. A failed critical
 expectation, or a silver run that did not publish, fails the task and records nothing.
 """
 
@@ -14,14 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils import tables
-from spark_jobs.utils.job_process import exit_now
+from spark_jobs.utils.job_entry import run_as_program
 from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
-from spark_jobs.utils.logging_utils import configure_logging
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -93,29 +93,29 @@ def check_published(spark: SparkSession, settings: Settings, hour: LogicalHour) 
     return summary
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from config.settings import get_settings
-    from ge_expectations.batch_layer_suite import DataQualityError, preload
-    from spark_jobs.utils.spark_session import build_spark_session
-
-    preload()  # overlaps Great Expectations' import with the JVM's start
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m spark_jobs.silver.checks", description=__doc__.splitlines()[0])
     parser.add_argument("--logical-date", required=True)
-    args = parser.parse_args(argv)
-    hour = LogicalHour.parse(args.logical_date)
-    configure_logging("silver_checks", hour.batch_run_id)
-    settings = get_settings()
-    spark = build_spark_session(settings, f"silver_checks_{hour.batch_run_id}")
-    try:
-        summary = check_published(spark, settings, hour)
-    except (DataQualityError, RuntimeError) as error:
-        log.error("data quality checks failed: %s", error)
-        return 1
-    finally:
-        spark.stop()
+    return parser.parse_args(argv)
+
+
+def run(spark: SparkSession, argv: Sequence[str]) -> dict[str, Any]:
+    """The checks on a session their caller owns; raises when a critical expectation fails."""
+    from config.settings import get_settings
+    from ge_expectations.batch_layer_suite import preload
+
+    preload()  # overlaps Great Expectations' import with reading the tables
+    hour = LogicalHour.parse(parse_args(argv).logical_date)
+    summary = check_published(spark, get_settings(), hour)
     log.info("transform of %s recorded: %s", hour.batch_run_id, json.dumps(summary, default=str))
-    return 0
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ge_expectations.batch_layer_suite import DataQualityError
+
+    return run_as_program("silver_checks", parse_args, run, argv, failures=(DataQualityError, RuntimeError))
 
 
 if __name__ == "__main__":
-    exit_now(main())
+    sys.exit(main())

@@ -144,6 +144,15 @@ def _names(items: Column) -> Column:
     return F.filter(F.transform(items, lambda item: item["name"]), lambda name: name.isNotNull())
 
 
+def _entries(items: Column, column: str) -> Column:
+    """TMDB's cast or crew entries with the fields the Silver ``column`` keeps; an empty list when missing."""
+    element = schemas.SILVER_MOVIES[column].dataType
+    kept = F.transform(
+        items, lambda item: F.struct(*(item[field.name].alias(field.name) for field in element.elementType.fields))
+    )
+    return F.coalesce(kept, F.array().cast(element))
+
+
 def details_records(parsed: DataFrame) -> DataFrame:
     """One typed row per usable details response, with the Silver columns it provides."""
     details = F.col("details")
@@ -158,8 +167,8 @@ def details_records(parsed: DataFrame) -> DataFrame:
         zero_as_null(details["budget"]).alias("budget"),
         zero_as_null(details["revenue"]).alias("revenue"),
         zero_as_null(details["runtime"]).alias("runtime"),
-        F.coalesce(details["credits"]["cast"], F.array().cast(schemas.SILVER_MOVIES["cast"].dataType)).alias("cast"),
-        F.coalesce(details["credits"]["crew"], F.array().cast(schemas.SILVER_MOVIES["crew"].dataType)).alias("crew"),
+        _entries(details["credits"]["cast"], "cast").alias("cast"),
+        _entries(details["credits"]["crew"], "crew").alias("crew"),
         F.coalesce(_names(details["keywords"]["keywords"]), F.array().cast("array<string>")).alias("keywords"),
         F.coalesce(_names(details["production_companies"]), F.array().cast("array<string>")).alias(
             "production_companies"

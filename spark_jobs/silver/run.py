@@ -22,6 +22,7 @@ import argparse
 import json
 import logging
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,9 +34,9 @@ from master_dataset.partitioning import LogicalHour
 from spark_jobs.silver import movies, observations, parse, reviews, schemas
 from spark_jobs.silver.genres import genre_map
 from spark_jobs.utils import tables
-from spark_jobs.utils.job_process import exit_now
+from spark_jobs.utils.job_entry import run_as_program
 from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
-from spark_jobs.utils.logging_utils import JobMetrics, configure_logging
+from spark_jobs.utils.logging_utils import JobMetrics
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -400,29 +401,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(spark: SparkSession, argv: Sequence[str]) -> dict[str, Any]:
+    """The job on a session its caller owns (an Airflow task's Spark Connect session, a test's); raises
+    DataQualityError when a critical expectation fails, having committed nothing."""
     from config.settings import get_settings
-    from ge_expectations.batch_layer_suite import DataQualityError, preload
-    from spark_jobs.utils.spark_session import build_spark_session
+    from ge_expectations.batch_layer_suite import preload
 
-    # Great Expectations takes ~10 s to import: let it load while the JVM starts and the transform runs.
+    # Great Expectations takes seconds to import: let it load while the transform runs.
     preload()
     args = parse_args(argv)
     hour = LogicalHour.parse(args.logical_date)
-    configure_logging(JOB, hour.batch_run_id)
-    settings = get_settings()
-    spark = build_spark_session(settings, f"{JOB}_{hour.batch_run_id}")
-    try:
-        summary = run_silver(spark, settings, hour, full_refresh=args.full_refresh, min_row_share=args.min_row_share)
-    except DataQualityError as error:
-        log.error("nothing published: %s", error)
-        return 1
-    finally:
-        spark.stop()
+    summary = run_silver(spark, get_settings(), hour, full_refresh=args.full_refresh, min_row_share=args.min_row_share)
     for report in summary.get("validations", []):
         log.info("Data Docs of %s: %s", report["suite"], report["docs"])
-    return 0
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ge_expectations.batch_layer_suite import DataQualityError
+
+    return run_as_program(JOB, parse_args, run, argv, failures=(DataQualityError,))
 
 
 if __name__ == "__main__":
-    exit_now(main())
+    sys.exit(main())

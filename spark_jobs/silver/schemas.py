@@ -1,8 +1,8 @@
 """Explicit schemas of the Silver job: what it parses out of ``raw_json``, and what it writes.
 
-Parse schemas follow the payload shapes of TMDB_API.md and name only the fields Silver keeps: ``from_json``
-skips the others. Each carries a ``_corrupt_record`` column so that a body that is not JSON, or whose fields
-have the wrong types, is recognised (and quarantined) instead of silently turning into nulls.
+Parse schemas are the TMDB payload schemas of master_dataset.schema (the shapes of TMDB_API.md), each with a
+``_corrupt_record`` column so that a body that is not JSON, or whose fields have the wrong types, is recognised
+(and quarantined) instead of silently turning into nulls.
 
 Output schemas are the contract of spark_jobs/README.md, column for column: Gold reads Silver with them.
 """
@@ -13,6 +13,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from master_dataset import schema as tmdb
+
 CORRUPT_RECORD = "_corrupt_record"
 # PERMISSIVE keeps what parsed and puts the whole body in CORRUPT_RECORD when anything did not.
 JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_RECORD}
@@ -22,93 +24,34 @@ def _fields(*fields: tuple[str, T.DataType]) -> T.StructType:
     return T.StructType([T.StructField(name, data_type) for name, data_type in fields])
 
 
-def _with_corrupt_record(schema: T.StructType) -> T.StructType:
-    return T.StructType([*schema.fields, T.StructField(CORRUPT_RECORD, T.StringType())])
+def _as_parsed(payload: T.StructType) -> T.StructType:
+    """A TMDB payload's schema (master_dataset.schema, the one definition) as Silver parses it: an error body
+    stored in its place carries ``status_code`` instead, and a body that does not fit lands in CORRUPT_RECORD."""
+    return T.StructType(
+        [*payload.fields, T.StructField("status_code", T.IntegerType()), T.StructField(CORRUPT_RECORD, T.StringType())]
+    )
 
-
-_ID_NAME = _fields(("id", T.IntegerType()), ("name", T.StringType()))
 
 # ---------------------------------------------------------------------------------------------- raw payloads
 
-LIST_ENTRY = _with_corrupt_record(
-    _fields(
-        ("id", T.IntegerType()),
-        ("title", T.StringType()),
-        ("original_language", T.StringType()),
-        ("release_date", T.StringType()),
-        ("genre_ids", T.ArrayType(T.IntegerType())),
-        ("popularity", T.DoubleType()),
-        ("vote_average", T.DoubleType()),
-        ("vote_count", T.IntegerType()),
-        # An error body stored in place of an entry carries these instead of an id.
-        ("status_code", T.IntegerType()),
-    )
-)
+LIST_ENTRY = _as_parsed(tmdb.MOVIE_LIST_ENTRY_SCHEMA)
+REVIEW_PAGE = _as_parsed(tmdb.REVIEW_PAGE_SCHEMA)
+DETAILS = _as_parsed(tmdb.MOVIE_DETAILS_SCHEMA)
 
-REVIEW = _fields(
-    ("id", T.StringType()),
-    ("author", T.StringType()),
-    ("content", T.StringType()),
-    ("created_at", T.StringType()),
-    ("updated_at", T.StringType()),
-    ("author_details", _fields(("username", T.StringType()), ("rating", T.DoubleType()))),
-)
+# ---------------------------------------------------------------------------------------------- bronze input
 
-REVIEW_PAGE = _with_corrupt_record(
-    _fields(
-        ("id", T.IntegerType()),
-        ("page", T.IntegerType()),
-        ("total_pages", T.IntegerType()),
-        ("results", T.ArrayType(REVIEW)),
-        ("status_code", T.IntegerType()),
-    )
-)
+# The Bronze table's columns, every one nullable: Silver reads what is there and quarantines what is missing.
+BRONZE = T.StructType([T.StructField(field.name, field.dataType) for field in tmdb.BRONZE_SCHEMA.fields])
 
+# ---------------------------------------------------------------------------------------------- silver output
+
+# The fields of TMDB's cast and crew entries a Silver movie keeps.
 CAST_MEMBER = _fields(
     ("id", T.IntegerType()), ("name", T.StringType()), ("character", T.StringType()), ("order", T.IntegerType())
 )
 CREW_MEMBER = _fields(
     ("id", T.IntegerType()), ("name", T.StringType()), ("job", T.StringType()), ("department", T.StringType())
 )
-
-DETAILS = _with_corrupt_record(
-    _fields(
-        ("id", T.IntegerType()),
-        ("title", T.StringType()),
-        ("original_language", T.StringType()),
-        ("release_date", T.StringType()),
-        ("runtime", T.IntegerType()),
-        ("budget", T.LongType()),
-        ("revenue", T.LongType()),
-        ("popularity", T.DoubleType()),
-        ("vote_average", T.DoubleType()),
-        ("vote_count", T.IntegerType()),
-        ("genres", T.ArrayType(_ID_NAME)),
-        ("production_companies", T.ArrayType(_ID_NAME)),
-        ("credits", _fields(("cast", T.ArrayType(CAST_MEMBER)), ("crew", T.ArrayType(CREW_MEMBER)))),
-        ("keywords", _fields(("keywords", T.ArrayType(_ID_NAME)))),
-        ("reviews", _fields(("page", T.IntegerType()), ("results", T.ArrayType(REVIEW)))),
-        ("status_code", T.IntegerType()),
-    )
-)
-
-# ---------------------------------------------------------------------------------------------- bronze input
-
-BRONZE = _fields(
-    ("movie_id", T.IntegerType()),
-    ("raw_json", T.StringType()),
-    ("api_endpoint", T.StringType()),
-    ("extraction_timestamp", T.TimestampType()),
-    ("source_list", T.StringType()),
-    ("list_rank", T.IntegerType()),
-    ("batch_run_id", T.StringType()),
-    ("year", T.IntegerType()),
-    ("month", T.IntegerType()),
-    ("day", T.IntegerType()),
-    ("hour", T.IntegerType()),
-)
-
-# ---------------------------------------------------------------------------------------------- silver output
 
 SILVER_MOVIES = _fields(
     ("movie_id", T.IntegerType()),

@@ -1,8 +1,9 @@
 """The one SparkSession factory, driven by the settings.
 
 A job runs on a classic session (``local[*]`` in-process, or a cluster master under spark-submit) or as a Spark
-Connect client: spark-submit ``--remote sc://HOST:PORT`` (what the embedded stack's DAG tasks do) runs the job's
-Python against a long-running Spark Connect server, so a task pays neither a driver JVM nor an executor launch.
+Connect client (``SPARK_REMOTE=sc://HOST:PORT``, or spark-submit ``--remote``). The DAGs' tasks are Spark Connect
+clients too, with the session the Spark provider's ``@task.pyspark`` builds from the ``spark_connect_default``
+connection: they start no JVM, and the long-running server's executors do the work.
 The jobs use only what both kinds of session offer; the few places that differ ask the helpers below.
 """
 
@@ -24,18 +25,6 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOG4J_CONFIG = PROJECT_ROOT / "config" / "log4j2.properties"
-# Built by `make setup` too (scripts/build_jvm.sh): the classes a Spark Connect client's JVM loads, mapped from one
-# file at start instead of read from Spark's jars. A JVM whose classpath or JDK differs from the build's, or that
-# finds no archive (the Docker images), starts without it.
-CONNECT_CLIENT_CDS = PROJECT_ROOT / "build" / "jvm" / "connect-client.jsa"
-# A Spark Connect client's JVM (spark-submit's own) only runs the job's lake file operations for a few seconds:
-# the quick-start compiler, the serial collector and the class archive start it sooner, with less CPU, which on a
-# small machine is the server's.
-# scripts/build_jvm.sh makes the archive with the same flags: an archive only maps for the collector it was made with.
-CONNECT_CLIENT_JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-CONNECT_CLIENT_JAVA_OPTIONS = f"{CONNECT_CLIENT_JVM_FLAGS} -XX:SharedArchiveFile={CONNECT_CLIENT_CDS}"
-
-
 # Delta Lake's jars, fetched from Maven Central by `make setup` (scripts/setup.sh); the Docker images carry them at
 # the same place.
 DELTA_JARS_DIR = PROJECT_ROOT / "build" / "jars" / "delta"
