@@ -32,6 +32,8 @@ with DAG(
     schedule=[BRONZE],
     catchup=False,
     max_active_runs=1,
+    # Nothing starts it but a person or the asset before it: unpaused, a triggered hour runs through.
+    is_paused_upon_creation=False,
     default_args=DEFAULT_ARGS,
     params=PARAMS,
     tags=["batch-layer", "silver", "stage"],

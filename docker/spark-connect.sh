@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command of the spark-connect service (docker-compose.batch.yml; in the Spark image as
 # /opt/batch/docker/spark-connect.sh): the Spark Connect server, one long-running application on the standalone
-# cluster that runs the jobs of the DAG tasks (spark-submit --remote sc://spark-connect:15002).
+# cluster that runs the jobs of the DAG tasks, which are its clients (sc://spark-connect:15002).
 #
 #   spark-connect.sh SPARK-SUBMIT-OPTIONS...    e.g. --master spark://spark-master:7077 --conf KEY=VALUE ...
 #

@@ -3,8 +3,8 @@ simulator, on the embedded stack; then a run summary and the seed's sample queri
 
 The hours run one after another with `dag.test()` in one Airflow process (local_stack.dag_test_runs), as
 `airflow dags test tmdb_batch_pipeline <hour>` would run each: Airflow executes the DAG's tasks in order (the
-Spark ones through SparkSubmitOperator, as clients of the stack's Spark Connect server) and records the run in
-its metadata, so the runs are visible in the UI afterwards. The first hour starts as soon as the services it
+Spark ones with the Spark provider's @task.pyspark, as clients of the stack's Spark Connect server) and records
+the run in its metadata, so the runs are visible in the UI afterwards. The first hour starts as soon as the services it
 needs are healthy. The Airflow services (api-server, scheduler, DAG processor, triggerer) are not among them:
 they start after the last hour, and boot while the summary prints. Before each hour the simulator's clock is
 set to that hour, so the history is what TMDB would have answered then. The stack keeps running with its data

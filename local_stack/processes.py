@@ -188,7 +188,7 @@ def stop(service: Service, grace: float = 20.0) -> bool:
     ``grace`` seconds. True if it was running.
 
     A service starts as the leader of a session of its own, so its processes are that session's, in its
-    process group or in groups they made (Airflow puts each task in one, and a task's spark-submit and job run
+    process group or in groups they made (Airflow puts each task in one, and a task's job runs
     there): every group of the session is stopped, not only the leader's.
     """
     try:

@@ -135,7 +135,7 @@ def spark_connect_service(
     run_dir: Path, settings: Settings, master: str | None = None, cores: int | None = None
 ) -> Service:
     """The Spark Connect server: one long-running application on the standalone master that runs the jobs
-    of the DAG tasks (spark-submit --remote). A task then starts neither a driver JVM nor an executor, and
+    of the DAG tasks, which are its clients. A task then starts neither a driver JVM nor an executor, and
     every job after the first runs on warm JVMs.
 
     ``master`` and ``cores`` default to the stack's standalone master and its worker's cores; the Silver

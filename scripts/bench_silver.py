@@ -8,15 +8,15 @@ in the layout and payload shapes of spark_jobs/README.md and TMDB_API.md (the hi
 day folder as the daily OPTIMIZE leaves it; each later hour in a commit of its own that replaces exactly that hour,
 one file, named after its run, as the Bronze job writes it), then runs the Silver job four times:
 - a full refresh at the last hour of the history, in its own process (``python -m spark_jobs.silver.run``);
-- the next hour incrementally, the same way (``incremental_one_shot``: what `make silver` does);
-- the two hours after incrementally as the DAG's task runs them: ``spark-submit --remote`` to a Spark Connect
+- the next hour incrementally, the same way (``incremental_one_shot``: a job run by hand);
+- the two hours after incrementally as the DAG's task runs them: the job's Python as a client of a Spark Connect
   server configured as the embedded stack's (local[2] here instead of the standalone master), started for the
   measurement. The first (``incremental_first_on_server``) is the server's first job, as after `make up`; the
   second (``incremental``) meets a server that has run a job before, as every scheduled hour does (the
   server is a long-running service, and the run's ingestion tasks use it minutes earlier).
 For each it reports the wall time (JVM start included), the job's own stage times, bronze rows read per second,
-the peak memory of the process tree (driver JVM and Python workers; for the scheduled run, the client's
-spark-submit and the server), and each Silver table after it (latest version, files and average file size, from
+the peak memory of the process tree (driver JVM and Python workers; for the scheduled run, the client and the
+server), and each Silver table after it (latest version, files and average file size, from
 Delta's log); ``tables`` has every table of the lake at the end.
 
 Shape of the synthetic Bronze (defaults: 90 days, 6 runs a day):

@@ -105,6 +105,8 @@ def test_the_lake_assets_chain_the_stage_dags_and_the_pipeline_emits_none(dagbag
     assert outlets(dagbag.dags["batch_transform"]) == {"data_quality_checks": {"tmdb_silver"}}
     assert scheduled_on(dagbag.dags["batch_aggregate"]) == {"tmdb_silver"}
     assert outlets(dagbag.dags["batch_aggregate"]) == {}
+    # A triggered ingestion carries on through the assets: the stage DAGs start unpaused.
+    assert all(dagbag.dags[dag_id].is_paused_upon_creation is False for dag_id in STAGE_DAGS.values())
     # The pipeline runs an hour's three stages itself: an event would run its hour's stages a second time.
     assert outlets(dagbag.dags["tmdb_batch_pipeline"]) == {}
 
