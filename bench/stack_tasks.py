@@ -1,11 +1,10 @@
 """Two sections on the running embedded stack (``make up`` first): a Spark task's own start-up, and a backfill.
 
-- ``task-startup``: a DAG's Spark task is a Spark Connect client (the Spark provider's ``@task.pyspark``). Before
-  its job runs, its process imports the DAG package and the provider, builds the session from the
-  ``spark_connect_default`` connection and sends its first request. A fresh Python does exactly that, ``--probes``
-  times, against the stack's server; the figure is from the process's start (its creation time) to the answer of
-  that first request. Airflow forks its task processes from a supervisor that has imported Airflow already, so a
-  real task starts at least this fast.
+- ``task-startup``: a DAG's Spark task is a Spark Connect client (the Spark provider's ``@task.pyspark``). Airflow's
+  LocalExecutor forks each task's process from a worker that has imported its supervisor; before its job runs,
+  the task imports the DAG package and the provider, builds the session from the ``spark_connect_default``
+  connection and sends its first request. A probe does exactly that, ``--probes`` times, against the stack's
+  server; the figure is from the fork to the answer of that first request.
 - ``backfill``: ``make backfill START=... END=...`` (``python -m local_stack backfill``) for ``--backfill``'s
   dates, timed from the command's start to its end: runs, seconds per run, and what the seed's example month
   (2024-01-01 to 2024-01-31, 186 runs) would take at that pace.
@@ -24,43 +23,49 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from config.settings import PROJECT_ROOT, get_settings
 
 SEED_MONTH_RUNS = 186
 
-# What a Spark task does before its job: the DAG package's imports, then the session @task.pyspark builds.
+# A LocalExecutor worker has imported Airflow's supervisor when it forks a task's process; the task then does
+# what a Spark task does before its job: the DAG package's imports, the session @task.pyspark builds from the
+# connection, the first request. The figure is from the fork to that request's answer.
 PROBE = """
-import time
-import batch_layer_dags.tasks
-from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
-from pyspark import SparkConf
-from pyspark.sql import SparkSession
+import json, os, sys, time
+import airflow.sdk.execution_time.supervisor
+sys.path.insert(0, "dags")
+read, write = os.pipe()
+if os.fork() == 0:
+    forked = time.monotonic()
+    import batch_layer_dags.tasks
+    from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+    from pyspark import SparkConf
+    from pyspark.sql import SparkSession
 
-conf = SparkConf()
-conf.set("spark.remote", SparkConnectHook("spark_connect_default").get_connection_url())
-spark = SparkSession.builder.config(conf=conf).getOrCreate()
-spark.version
-print(time.time())
+    conf = SparkConf()
+    conf.set("spark.remote", SparkConnectHook("spark_connect_default").get_connection_url())
+    spark = SparkSession.builder.config(conf=conf).getOrCreate()
+    spark.version
+    os.write(write, json.dumps(time.monotonic() - forked).encode())
+    os._exit(0)
+os.wait()
+print(os.read(read, 100).decode())
 """
 
 
 def task_startup_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from local_stack.services import airflow_env
 
-    settings = get_settings()
-    env = {**os.environ, **airflow_env(settings)}
+    env = {**os.environ, **airflow_env(get_settings())}
     seconds = []
     for _ in range(args.probes):
-        probe = subprocess.Popen(
-            [sys.executable, "-c", PROBE], env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True
+        command = [sys.executable, "-c", PROBE]
+        probe = subprocess.run(
+            command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False
         )
-        started = psutil.Process(probe.pid).create_time()
-        output, _ = probe.communicate(timeout=120)
         if probe.returncode:
-            raise RuntimeError(f"the start-up probe failed (exit {probe.returncode}); is the stack up (make up)?")
-        seconds.append(round(float(output.split()[-1]) - started, 2))
+            raise RuntimeError(f"the start-up probe failed: {probe.stderr[-500:]}; is the stack up (make up)?")
+        seconds.append(round(float(probe.stdout.split()[-1]), 2))
     return {
         "probes": len(seconds),
         "seconds": seconds,
