@@ -61,6 +61,9 @@ def spark_task(
 
     @task.pyspark(task_id=task_id, conn_id=SPARK_CONNECTION, outlets=list(outlets), **task_kwargs)
     def spark_job(spark: SparkSession, **context: Any) -> None:
+        from spark_jobs.utils.logging_utils import quiet_libraries
+
+        quiet_libraries()
         request = RunRequest.of(context)
         argv = ["--logical-date", request.logical_hour, *args]
         if reingest_flag:

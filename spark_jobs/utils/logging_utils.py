@@ -39,6 +39,12 @@ def configure_logging(job: str = "-", batch_run_id: str = "-", level: str | None
         root.addHandler(handler)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.filters = [_JobContextFilter(job, batch_run_id)]
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Libraries log at WARNING and above: their INFO lines (every GX expectation's defaults, every HTTP request)
+    would bury the job's own. For a job's process, and for an Airflow task whose logging Airflow configures."""
     for noisy in ("py4j", "urllib3", "httpx", "httpcore", "great_expectations"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
