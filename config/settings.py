@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     tmdb_api_key: SecretStr | None = None
     tmdb_read_access_token: SecretStr | None = None
     tmdb_base_url: str = "https://api.themoviedb.org/3"
+    # TMDB's file host, where the daily ID exports are (/p/exports/movie_ids_MM_DD_YYYY.json.gz).
+    tmdb_files_base_url: str = "https://files.tmdb.org"
     tmdb_rate_limit: float = Field(4.0, gt=0, le=1000)
     tmdb_pages: int = Field(20, ge=1, le=500)
     tmdb_concurrency: int = Field(16, ge=1, le=256)
@@ -210,7 +212,7 @@ class Settings(BaseSettings):
             raise ValueError("expected a size such as 512m or 4g")
         return value
 
-    @field_validator("tmdb_base_url")
+    @field_validator("tmdb_base_url", "tmdb_files_base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
@@ -254,6 +256,13 @@ class Settings(BaseSettings):
         if self.uses_simulator and self.tmdb_base_url == "https://api.themoviedb.org/3":
             return f"http://127.0.0.1:{self.tmdb_simulator_port}/3"
         return self.tmdb_base_url
+
+    @property
+    def tmdb_effective_files_base_url(self) -> str:
+        """The file host of the daily exports: the simulator's ``/files`` when it stands in for TMDB."""
+        if self.uses_simulator and self.tmdb_files_base_url == "https://files.tmdb.org":
+            return f"http://127.0.0.1:{self.tmdb_simulator_port}/files"
+        return self.tmdb_files_base_url
 
     @property
     def mongodb_host_label(self) -> str:

@@ -13,6 +13,10 @@
   of attempts and the first bytes of the body.
 - Concurrency: :meth:`TMDBClient.submit` runs requests on the client's thread pool (``TMDB_CONCURRENCY``), enough
   to reach the rate limit when latency is high (40 req/s at 150 ms needs about 6 in flight).
+- The complete catalogue: :meth:`TMDBClient.download_export` fetches a day's ID export from the file host
+  (``TMDB_FILES_BASE_URL``) into a local file, checking the gzip stream and every line as it arrives;
+  :func:`read_export` then yields its entries one at a time. :meth:`TMDBClient.movie_changes` pages through
+  ``/movie/changes`` over any window, in windows of at most 14 days, and records the pages that fail for good.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -42,6 +48,14 @@ BODY_HEAD_BYTES = 200
 _API_KEY_PARAM = re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._\-]+", re.IGNORECASE)
 _RETRYABLE_STATUSES = frozenset({408, 500, 502, 503, 504})
+FILES_BASE_URL = "https://files.tmdb.org"
+EXPORT_DIRECTORY = "/p/exports/"
+# TMDB publishes a day's export by 08:00 UTC.
+EXPORT_PUBLISH_HOUR_UTC = 8
+# /movie/changes takes windows of at most 14 days and, like every paged endpoint, pages 1 to 500.
+MAX_CHANGES_DAYS = 14
+MAX_PAGE = 500
+_READ_BYTES = 1 << 20
 
 
 # ---- errors ----------------------------------------------------------------------------------------------------
@@ -113,6 +127,28 @@ class TMDBMalformedResponse(TMDBError):
     reason = "malformed"
 
 
+class TMDBExportMissing(TMDBNotFound):
+    """The file host has no export for that day (404): not published yet, or older than its three months."""
+
+    reason = "export_missing"
+
+    def __init__(self, message: str, *, file_name: str, url: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.file_name = file_name
+        self.url = url
+
+
+class TMDBExportCorrupt(TMDBMalformedResponse):
+    """An export that is not a whole gzip stream of JSON lines: cut short, not gzip, or a line that is not JSON."""
+
+    reason = "export_corrupt"
+
+    def __init__(self, message: str, *, file_name: str, url: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.file_name = file_name
+        self.url = url
+
+
 # ---- pure helpers --------------------------------------------------------------------------------------------
 
 
@@ -160,6 +196,29 @@ def response_time(date_header: str | None) -> datetime:
 
 def body_head(content: bytes, limit: int = BODY_HEAD_BYTES) -> str:
     return content[:limit].decode("utf-8", errors="replace")
+
+
+def export_file_name(export_date: date) -> str:
+    """The name of the movie ID export of a day on TMDB's file host: ``movie_ids_MM_DD_YYYY.json.gz``."""
+    return f"movie_ids_{export_date:%m_%d_%Y}.json.gz"
+
+
+def latest_export_date(moment: datetime) -> date:
+    """The day of the newest export published at ``moment`` (use the API's clock, the ``Date`` header)."""
+    utc = moment.astimezone(UTC)
+    return utc.date() if utc.hour >= EXPORT_PUBLISH_HOUR_UTC else utc.date() - timedelta(days=1)
+
+
+def change_windows(start_date: date, end_date: date, days: int = MAX_CHANGES_DAYS) -> list[tuple[date, date]]:
+    """``start_date``..``end_date`` (days included) cut into consecutive windows of at most ``days`` days."""
+    if end_date < start_date:
+        raise ValueError(f"the change window ends ({end_date}) before it starts ({start_date})")
+    windows = []
+    while start_date <= end_date:
+        last = min(end_date, start_date + timedelta(days=days - 1))
+        windows.append((start_date, last))
+        start_date = last + timedelta(days=1)
+    return windows
 
 
 # ---- rate limit and counters ---------------------------------------------------------------------------------
@@ -293,6 +352,138 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
+# ---- the daily ID export and the change feed -----------------------------------------------------------------
+
+
+class _ExportDecoder:
+    """Gzip bytes in, parsed export entries out, incrementally; every error names the file.
+
+    Accepts a file of several gzip members (as ``gzip`` does); fails on bytes that are not gzip, on a stream that
+    stops before its end marker (a truncated file), and on a line that is not a JSON object with an integer ``id``.
+    """
+
+    def __init__(self, file_name: str, source: str) -> None:
+        self.file_name = file_name
+        self.source = source
+        self.compressed_bytes = 0
+        self.lines = 0
+        self._inflate: Any = None
+        self._tail = b""
+
+    def feed(self, data: bytes) -> list[dict[str, Any]]:
+        self.compressed_bytes += len(data)
+        text = b""
+        while data:
+            if self._inflate is None or self._inflate.eof:
+                self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                text += self._inflate.decompress(data)
+            except zlib.error as exc:
+                raise self.corrupt(f"not a gzip stream at byte {self.compressed_bytes - len(data)} ({exc})") from None
+            data = self._inflate.unused_data
+        lines = (self._tail + text).split(b"\n")
+        self._tail = lines.pop()
+        return [self._parse(line) for line in lines if line.strip()]
+
+    def finish(self) -> list[dict[str, Any]]:
+        if self._inflate is None:
+            raise self.corrupt("empty file")
+        if not self._inflate.eof:
+            raise self.corrupt(
+                f"truncated: the gzip stream stops before its end after {self.compressed_bytes} bytes "
+                f"and {self.lines} lines"
+            )
+        tail, self._tail = self._tail, b""
+        return [self._parse(tail)] if tail.strip() else []
+
+    def _parse(self, line: bytes) -> dict[str, Any]:
+        self.lines += 1
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            raise self.corrupt(f"line {self.lines} is not JSON ({exc})") from None
+        if not isinstance(entry, dict) or type(entry.get("id")) is not int:
+            raise self.corrupt(f"line {self.lines} is not an entry with an integer id: {body_head(line, 80)!r}")
+        return entry
+
+    def corrupt(self, detail: str) -> TMDBExportCorrupt:
+        return TMDBExportCorrupt(
+            f"daily export {self.file_name} is corrupt ({self.source}): {detail}",
+            file_name=self.file_name,
+            url=self.source,
+        )
+
+
+def read_export(path: Path | str) -> Iterator[dict[str, Any]]:
+    """The entries of a downloaded export, one at a time, in file order (a million-line file is never in memory).
+
+    Raises :class:`TMDBExportCorrupt` naming the file if it is not a whole gzip stream of JSON lines.
+    """
+    path = Path(path)
+    decoder = _ExportDecoder(path.name, str(path))
+    with path.open("rb") as file:
+        while block := file.read(_READ_BYTES):
+            yield from decoder.feed(block)
+    yield from decoder.finish()
+
+
+@dataclass(frozen=True)
+class ExportDownload:
+    """A day's export, whole and checked, in a local file."""
+
+    export_date: date
+    file_name: str
+    url: str
+    path: Path
+    size_bytes: int
+    entries: int
+    received_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class FailedPage:
+    """A change-feed page that failed for good (``page_cap``: pages past 500 of a single day, beyond TMDB's reach)."""
+
+    start_date: date
+    end_date: date
+    page: int
+    reason: str
+    message: str
+    status: int | None = None
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class _ChangePage:
+    total_pages: int
+    entries: list[tuple[int, bool]]
+
+    @classmethod
+    def of(cls, response: TMDBResponse) -> _ChangePage:
+        """Raises AttributeError, KeyError, TypeError or ValueError when the body is not a change-feed page."""
+        results = response.data["results"]
+        entries = [(int(entry["id"]), bool(entry.get("adult", False))) for entry in results]
+        return cls(int(response.data.get("total_pages") or 1), entries)
+
+
+@dataclass
+class ChangeFeed:
+    """What ``/movie/changes`` said for a window: the changed ids (with their ``adult`` flag) and what failed."""
+
+    start_date: date
+    end_date: date
+    changed: dict[int, bool] = field(default_factory=dict)
+    windows: list[tuple[date, date]] = field(default_factory=list)
+    pages: int = 0
+    failed_pages: list[FailedPage] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every page of every window was read: the ids are all the movies that changed."""
+        return not self.failed_pages
+
+
 # ---- the client ----------------------------------------------------------------------------------------------
 
 
@@ -317,6 +508,7 @@ class TMDBClient:
         self,
         base_url: str,
         *,
+        files_base_url: str = FILES_BASE_URL,
         api_key: str | None = None,
         read_token: str | None = None,
         rate_limit: float = 4.0,
@@ -331,6 +523,7 @@ class TMDBClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.files_base_url = files_base_url.rstrip("/")
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.max_rate_limited_retries = max_rate_limited_retries
@@ -355,6 +548,13 @@ class TMDBClient:
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             transport=transport,
         )
+        # The file host is public: no key, no token, and not the API's rate limit (it is a CDN, which may redirect).
+        self._files = httpx.Client(
+            headers={"User-Agent": headers["User-Agent"]},
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            follow_redirects=True,
+            transport=transport,
+        )
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="tmdb")
         self._log_filter = _RedactingFilter(self._secrets)
         logging.getLogger("httpx").addFilter(self._log_filter)
@@ -375,6 +575,7 @@ class TMDBClient:
             "max_rate_limited_retries": settings.tmdb_max_rate_limited_retries,
             "backoff": settings.tmdb_backoff_seconds,
             "backoff_max": settings.tmdb_backoff_max_seconds,
+            "files_base_url": settings.tmdb_effective_files_base_url,
         }
         return cls(settings.tmdb_effective_base_url, **{**values, **overrides})
 
@@ -393,14 +594,7 @@ class TMDBClient:
         path = endpoint.format(**path_params)
         query = {key: str(value) for key, value in (params or {}).items()}
         described = f"GET {path}" + (f"?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else "")
-        retrying = Retrying(
-            sleep=self._sleep,
-            stop=_budget(self.max_retries, self.max_rate_limited_retries),
-            wait=self._wait,
-            retry=retry_if_exception(_retryable),
-            before_sleep=self._count_retry,
-            reraise=True,
-        )
+        retrying = self._retrying()
         try:
             response, data = retrying(self._send, endpoint, path, query, described)
         except TMDBError as error:
@@ -461,6 +655,178 @@ class TMDBClient:
         self.limiter.reward()
         return response, data
 
+    def _retrying(self) -> Retrying:
+        return Retrying(
+            sleep=self._sleep,
+            stop=_budget(self.max_retries, self.max_rate_limited_retries),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+
+    # ---- the daily ID export ---------------------------------------------------------------------------------
+
+    def download_export(self, export_date: date, directory: Path | str) -> ExportDownload:
+        """Downloads ``export_date``'s movie ID export into ``directory``, checked, with the client's retries.
+
+        The bytes go to ``<file>.part`` while a decompressor checks them as they arrive (gzip intact, every line a
+        JSON object with an integer id); only a whole, valid file is renamed to ``movie_ids_MM_DD_YYYY.json.gz``,
+        replacing one already there. A missing file raises :class:`TMDBExportMissing` at once (404 is final); a
+        truncated or corrupt one is fetched again (5xx, timeouts and dropped connections too) and then raises
+        :class:`TMDBExportCorrupt`. Every error names the file; nothing of a failed attempt is left behind.
+        Read the result with :func:`read_export`.
+        """
+        file_name = export_file_name(export_date)
+        url = f"{self.files_base_url}{EXPORT_DIRECTORY}{file_name}"
+        target = Path(directory) / file_name
+        partial = target.with_name(file_name + ".part")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        retrying = self._retrying()
+        started = time.monotonic()
+        try:
+            response, entries = retrying(self._download_once, file_name, url, partial)
+        except TMDBError as error:
+            partial.unlink(missing_ok=True)
+            self._final(error, retrying.statistics["attempt_number"])
+            raise
+        partial.replace(target)
+        self.stats.done()
+        download = ExportDownload(
+            export_date=export_date,
+            file_name=file_name,
+            url=url,
+            path=target,
+            size_bytes=target.stat().st_size,
+            entries=entries,
+            received_at=response_time(response.headers.get("Date")),
+            attempts=retrying.statistics["attempt_number"],
+        )
+        log.info(
+            "daily export %s: %d entries, %d bytes in %.1f s (%d attempts) -> %s",
+            file_name,
+            entries,
+            download.size_bytes,
+            time.monotonic() - started,
+            download.attempts,
+            target,
+        )
+        return download
+
+    def _download_once(self, file_name: str, url: str, partial: Path) -> tuple[httpx.Response, int]:
+        """One attempt: stream the file to ``partial``, checking it on the way; the response and its entry count."""
+        described = f"GET {url}"
+        decoder = _ExportDecoder(file_name, url)
+        entries = 0
+        self.stats.sent()
+        try:
+            with self._files.stream("GET", url) as response, partial.open("wb") as out:
+                status = response.status_code
+                self.stats.add(f"status_{status}")
+                if status != 200:
+                    response.read()
+                    raise self._export_status_error(response, file_name, url, described)
+                # Raw bytes: a host that adds Content-Encoding: gzip must not get the file decompressed twice.
+                for data in response.iter_raw():
+                    out.write(data)
+                    entries += len(decoder.feed(data))
+                entries += len(decoder.finish())
+        except TMDBExportCorrupt:
+            self.stats.add("malformed")
+            raise
+        except httpx.TimeoutException as exc:
+            self.stats.add("transport_errors")
+            raise TMDBTransportError(
+                f"daily export {file_name}: {described} timed out ({type(exc).__name__}) after "
+                f"{decoder.compressed_bytes} bytes",
+                endpoint=EXPORT_DIRECTORY,
+                path=url,
+            ) from None
+        except httpx.TransportError as exc:
+            self.stats.add("transport_errors")
+            raise TMDBTransportError(
+                f"daily export {file_name}: {described} failed after {decoder.compressed_bytes} bytes "
+                f"({type(exc).__name__}: {self.redact(str(exc)) or 'no detail'})",
+                endpoint=EXPORT_DIRECTORY,
+                path=url,
+            ) from None
+        return response, entries
+
+    def _export_status_error(self, response: httpx.Response, file_name: str, url: str, described: str) -> TMDBError:
+        if response.status_code == 404:
+            return TMDBExportMissing(
+                f"daily export {file_name} is missing: {url} answered HTTP 404 (not published yet, or older than "
+                "the three months TMDB keeps)",
+                file_name=file_name,
+                url=url,
+                endpoint=EXPORT_DIRECTORY,
+                path=url,
+                status=404,
+                body_head=body_head(response.content),
+            )
+        error = self._status_error(response, EXPORT_DIRECTORY, url, described)
+        error.args = (f"daily export {file_name}: {error.args[0]}",)
+        return error
+
+    # ---- the change feed -------------------------------------------------------------------------------------
+
+    def movie_changes(self, start_date: date, end_date: date) -> ChangeFeed:
+        """The ids ``/movie/changes`` lists from ``start_date`` to ``end_date`` (days included), and what failed.
+
+        The window is cut into windows of at most 14 days; a window with more than 500 pages is halved until it
+        fits (a single day past 500 pages is recorded as a ``page_cap`` failure). Each page is retried with the
+        client's policy; one that still fails is recorded in ``failed_pages`` and the rest carries on, so the
+        result says what was fetched and what was not (``complete``). A bad key raises, as everywhere.
+        """
+        feed = ChangeFeed(start_date, end_date)
+        pending = deque(change_windows(start_date, end_date))
+        while pending:
+            window = pending.popleft()
+            first = self._change_page(window, 1)
+            if isinstance(first, FailedPage):
+                feed.failed_pages.append(first)
+                continue
+            if first.total_pages > MAX_PAGE and window[0] < window[1]:
+                middle = window[0] + (window[1] - window[0]) // 2
+                pending.extendleft([(middle + timedelta(days=1), window[1]), (window[0], middle)])
+                continue
+            feed.windows.append(window)
+            last = min(first.total_pages, MAX_PAGE)
+            futures = [self._executor.submit(self._change_page, window, page) for page in range(2, last + 1)]
+            for page in [first, *(future.result() for future in futures)]:
+                if isinstance(page, FailedPage):
+                    feed.failed_pages.append(page)
+                else:
+                    feed.pages += 1
+                    feed.changed.update(page.entries)
+            if first.total_pages > MAX_PAGE:
+                message = f"{first.total_pages} pages for one day; TMDB serves pages 1 to {MAX_PAGE}"
+                feed.failed_pages.append(FailedPage(*window, page=MAX_PAGE + 1, reason="page_cap", message=message))
+        log.info(
+            "change feed %s..%s: %d movies from %d pages in %d windows, %d pages failed",
+            start_date,
+            end_date,
+            len(feed.changed),
+            feed.pages,
+            len(feed.windows),
+            len(feed.failed_pages),
+        )
+        return feed
+
+    def _change_page(self, window: tuple[date, date], page: int) -> _ChangePage | FailedPage:
+        """One page of a window, retried by :meth:`get`; a final failure becomes a :class:`FailedPage`."""
+        params = {"start_date": window[0].isoformat(), "end_date": window[1].isoformat(), "page": page}
+        try:
+            return _ChangePage.of(self.get("/movie/changes", params))
+        except TMDBAuthError:
+            raise
+        except TMDBError as error:
+            log.warning("change feed %s..%s page %d failed: %s", *window, page, error)
+            return FailedPage(*window, page, error.reason, str(error), error.status, error.attempts)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            message = f"GET /movie/changes {params}: unexpected body ({type(exc).__name__}: {exc})"
+            return FailedPage(*window, page, TMDBMalformedResponse.reason, message)
+
     def _wait(self, state: RetryCallState) -> float:
         """Exponential backoff with jitter, never shorter than Retry-After.
 
@@ -515,6 +881,7 @@ class TMDBClient:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+        self._files.close()
         logging.getLogger("httpx").removeFilter(self._log_filter)
 
     def __enter__(self) -> TMDBClient:

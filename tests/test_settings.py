@@ -20,6 +20,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "TMDB_PAGES",
         "MONGODB_CONNECTION_STRING",
         "TMDB_API_KEY",
+        "TMDB_FILES_BASE_URL",
         "BATCH_CONFIG_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -88,7 +89,20 @@ def test_embedded_stack_defaults_need_no_env_file(clean_env: pytest.MonkeyPatch)
     assert settings.lake_root == "hdfs://127.0.0.1:8020/data"
     assert settings.uses_simulator
     assert settings.tmdb_effective_base_url == f"http://127.0.0.1:{settings.tmdb_simulator_port}/3"
+    assert settings.tmdb_effective_files_base_url == f"http://127.0.0.1:{settings.tmdb_simulator_port}/files"
     assert settings.tmdb_api_key is None
+
+
+def test_the_export_file_host_is_tmdbs_with_a_key_and_can_be_set(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("TMDB_API_KEY", "0123456789abcdef0123456789abcdef")
+    assert load_settings(_env_file=None).tmdb_effective_files_base_url == "https://files.tmdb.org"
+    clean_env.delenv("TMDB_API_KEY")
+    clean_env.setenv("TMDB_FILES_BASE_URL", "http://mirror.example:8000/tmdb/")
+    assert load_settings(_env_file=None).tmdb_effective_files_base_url == "http://mirror.example:8000/tmdb"
+    clean_env.setenv("TMDB_FILES_BASE_URL", "files.tmdb.org")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None)
+    assert "TMDB_FILES_BASE_URL='files.tmdb.org'" in str(raised.value)
 
 
 @pytest.mark.parametrize(

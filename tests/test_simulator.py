@@ -3,6 +3,7 @@ catalogue and a settable clock."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -10,8 +11,10 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from statistics import median
 
@@ -20,6 +23,7 @@ import pytest
 
 from master_dataset.simulator import control
 from master_dataset.simulator.catalogue import Catalogue, hour_of
+from master_dataset.simulator.exports import movie_export
 from tests.conftest import free_port
 from tests.simulator_fixture import TEST_CLOCK, TEST_CONFIG, reset, start_simulator
 
@@ -34,6 +38,8 @@ DETAILS_KEYS = {
     "video", "vote_average", "vote_count",
 }  # fmt: skip
 DETAILS = {"append_to_response": "credits,reviews,keywords"}
+EXPORT = "/p/exports/movie_ids_11_09_2025.json.gz"
+EXPORT_KEYS = ["adult", "id", "original_title", "popularity", "video"]
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +59,15 @@ def error_of(response: httpx.Response) -> tuple[int, int]:
     return response.status_code, response.json()["status_code"]
 
 
-def test_lists_have_tmdb_shape_and_are_ordered(api: httpx.Client) -> None:
+def test_lists_have_tmdb_shape_and_are_ordered_and_leave_adult_titles_out(api: httpx.Client, simulator) -> None:
+    catalogue = simulator.state.catalogue
+    adult = {movie_id for movie_id in catalogue.movie_ids() if catalogue.is_adult(movie_id)}
+    assert adult, "the catalogue has adult titles"
     popular = api.get("/movie/popular").json()
     assert set(popular) == {"page", "results", "total_pages", "total_results"}
     assert popular["page"] == 1 and len(popular["results"]) == 20
-    assert popular["total_results"] == TEST_CONFIG.movies and popular["total_pages"] == 25
-    assert all(set(entry) == LIST_ENTRY_KEYS for entry in popular["results"])
+    assert popular["total_results"] == TEST_CONFIG.movies - len(adult) and popular["total_pages"] == 25
+    assert all(set(entry) == LIST_ENTRY_KEYS and entry["adult"] is False for entry in popular["results"])
     scores = [entry["popularity"] for entry in popular["results"]]
     assert scores == sorted(scores, reverse=True)
     second = api.get("/movie/popular", params={"page": 2}).json()
@@ -278,6 +287,51 @@ def test_changes_lists_ids_of_at_most_14_days(api: httpx.Client) -> None:
     assert error_of(too_long) == (422, 20)
 
 
+def changed_ids(api: httpx.Client, start: date, end: date) -> dict[int, bool]:
+    window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+    first = api.get("/movie/changes", params=window).json()
+    pages = [first] + [
+        api.get("/movie/changes", params={**window, "page": page}).json() for page in range(2, first["total_pages"] + 1)
+    ]
+    assert all(len(page["results"]) == 100 for page in pages[:-1]), "100 ids a page"
+    ids = {entry["id"]: entry["adult"] for page in pages for entry in page["results"]}
+    assert len(ids) == first["total_results"]
+    return ids
+
+
+def without_popularity(details: dict) -> dict:
+    return {key: value for key, value in details.items() if key != "popularity"}
+
+
+def test_the_change_feed_lists_exactly_the_movies_whose_details_changed_that_day(api: httpx.Client, simulator) -> None:
+    catalogue = simulator.state.catalogue
+    append = ["credits", "reviews", "keywords"]
+    for day in (date(2025, 11, 9), date(2025, 10, 20)):
+        feed = changed_ids(api, day, day)
+        # About 2 % of the catalogue a day.
+        assert 0.005 * TEST_CONFIG.movies <= len(feed) <= 0.04 * TEST_CONFIG.movies
+        noon = hour_of(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        day_before = noon - 24
+        changed = {
+            movie_id
+            for movie_id in catalogue.movie_ids()
+            if without_popularity(catalogue.details(movie_id, noon, append))
+            != without_popularity(catalogue.details(movie_id, day_before, append))
+        }
+        assert set(feed) == changed
+        assert all(adult == catalogue.details(movie_id, noon)["adult"] for movie_id, adult in feed.items())
+
+
+def test_the_change_feed_of_a_window_is_the_union_of_its_days_and_never_the_future(api: httpx.Client) -> None:
+    days = [date(2025, 11, 1) + timedelta(days=n) for n in range(9)]
+    union: dict[int, bool] = {}
+    for day in days:
+        union.update(changed_ids(api, day, day))
+    assert changed_ids(api, days[0], days[-1]) == union
+    later = changed_ids(api, days[0], days[-1] + timedelta(days=5))
+    assert later == union, "the clock is at 2025-11-09: nothing has changed after it yet"
+
+
 def test_genres_and_configuration(api: httpx.Client) -> None:
     genres = api.get("/genre/movie/list").json()["genres"]
     assert len(genres) == 19 and {"id": 878, "name": "Science Fiction"} in genres
@@ -287,7 +341,8 @@ def test_genres_and_configuration(api: httpx.Client) -> None:
 def test_module_entry_point_serves_health(tmp_path) -> None:
     port = free_port()
     argv = [sys.executable, "-m", "master_dataset.simulator", "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--movies", "100", "--people", "500", "--clock", "2025-11-09T12:00:00+00:00", "--freeze-clock"]
+    argv += ["--seed", "42", "--movies", "100", "--people", "500", "--clock", "2025-11-09T12:00:00+00:00"]
+    argv += ["--freeze-clock"]
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         for _ in range(100):
@@ -299,7 +354,106 @@ def test_module_entry_point_serves_health(tmp_path) -> None:
         else:
             pytest.fail("the simulator did not answer /health")
         assert health.status_code == 200 and health.json()["movies"] == 100
-        assert httpx.get(f"http://127.0.0.1:{port}/3/movie/popular").json()["total_results"] == 100
+        catalogue = Catalogue(42, 100, 500)
+        listed = httpx.get(f"http://127.0.0.1:{port}/3/movie/popular").json()["total_results"]
+        assert listed == sum(1 for movie_id in catalogue.movie_ids() if not catalogue.is_adult(movie_id))
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
+
+
+def test_the_daily_export_is_every_movie_with_its_popularity_at_8_utc(simulator) -> None:
+    reset(simulator)
+    catalogue = simulator.state.catalogue
+    response = httpx.get(simulator.files_url + EXPORT, timeout=10.0)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/gzip"
+    assert "content-encoding" not in response.headers, "a file, not a compressed HTTP body"
+    lines = gzip.decompress(response.content).decode("utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert [entry["id"] for entry in entries] == list(catalogue.movie_ids())
+    assert all(list(entry) == EXPORT_KEYS and entry["video"] is False for entry in entries)
+    published = hour_of(datetime(2025, 11, 9, 8, tzinfo=UTC))
+    for entry in entries:
+        details = catalogue.details(entry["id"], published)
+        assert (entry["popularity"], entry["adult"], entry["original_title"]) == (
+            details["popularity"],
+            details["adult"],
+            details["original_title"],
+        )
+    assert any(entry["adult"] for entry in entries) and not all(entry["adult"] for entry in entries)
+    stats = control.get_stats(simulator.base_url)
+    assert (stats["requests"], stats["export_requests"]) == (1, 1)
+
+
+def test_the_export_has_the_same_bytes_for_a_seed(simulator) -> None:
+    reset(simulator)
+    served = httpx.get(simulator.files_url + EXPORT, timeout=10.0).content
+    day = date(2025, 11, 9)
+    same = b"".join(movie_export(Catalogue(TEST_CONFIG.seed, TEST_CONFIG.movies, TEST_CONFIG.people), day))
+    other_seed = b"".join(movie_export(Catalogue(TEST_CONFIG.seed + 1, TEST_CONFIG.movies, TEST_CONFIG.people), day))
+    next_day = b"".join(
+        movie_export(Catalogue(TEST_CONFIG.seed, TEST_CONFIG.movies, TEST_CONFIG.people), day + timedelta(days=1))
+    )
+    assert served == same
+    assert served != other_seed and served != next_day
+
+
+@pytest.mark.parametrize(
+    ("clock", "file_name", "status"),
+    [
+        (datetime(2025, 11, 9, 7, 59, tzinfo=UTC), "movie_ids_11_09_2025.json.gz", 404),
+        (datetime(2025, 11, 9, 7, 59, tzinfo=UTC), "movie_ids_11_08_2025.json.gz", 200),
+        (datetime(2025, 11, 9, 8, 0, tzinfo=UTC), "movie_ids_11_09_2025.json.gz", 200),
+        (TEST_CLOCK, "movie_ids_11_10_2025.json.gz", 404),
+        (TEST_CLOCK, "movie_ids_08_11_2025.json.gz", 200),
+        (TEST_CLOCK, "movie_ids_08_10_2025.json.gz", 404),
+        (TEST_CLOCK, "movie_ids_02_30_2025.json.gz", 404),
+        (TEST_CLOCK, "person_ids_11_09_2025.json.gz", 404),
+    ],
+)
+def test_an_export_exists_from_its_8_utc_for_three_months(
+    simulator, clock: datetime, file_name: str, status: int
+) -> None:
+    reset(simulator)
+    control.set_clock(simulator.base_url, clock, frozen=True)
+    with httpx.stream("GET", f"{simulator.files_url}/p/exports/{file_name}", timeout=10.0) as response:
+        assert response.status_code == status
+    stats = control.get_stats(simulator.base_url)
+    assert (stats["requests"], stats["export_requests"], stats.get("status_404", 0)) == (1, 1, int(status == 404))
+
+
+def test_a_truncated_export_fault_cuts_the_gzip_stream_in_a_complete_response(simulator) -> None:
+    reset(simulator)
+    control.set_faults(simulator.base_url, rules=[{"path": "/files/p/exports/*", "kind": "truncated", "times": 1}])
+    cut = httpx.get(simulator.files_url + EXPORT, timeout=10.0)
+    whole = httpx.get(simulator.files_url + EXPORT, timeout=10.0)
+    assert cut.status_code == 200 and len(cut.content) < len(whole.content)
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    text = inflate.decompress(cut.content)
+    assert not inflate.eof and text.count(b"\n") == TEST_CONFIG.movies // 2, "half the lines, then no end"
+    assert gzip.decompress(whole.content).startswith(text)
+    with pytest.raises(EOFError):
+        gzip.decompress(cut.content)
+
+
+def test_a_million_movie_export_streams_from_its_first_lines_in_bounded_memory() -> None:
+    """The whole file takes about a minute to make (see scripts/measure_export.py); its first lines come at once."""
+    with start_simulator(movies=1_000_000) as big:
+        tracemalloc.start()
+        started = time.monotonic()
+        inflate, lines, first_id = zlib.decompressobj(16 + zlib.MAX_WBITS), 0, None
+        with httpx.stream("GET", big.files_url + EXPORT, timeout=30.0) as response:
+            assert response.headers["transfer-encoding"] == "chunked"
+            for data in response.iter_raw():
+                text = inflate.decompress(data)
+                if first_id is None and text:
+                    first_id = json.loads(text.split(b"\n", 1)[0])["id"]
+                lines += text.count(b"\n")
+                if lines >= 20_000:
+                    break
+        seconds = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert first_id == 11 and lines >= 20_000
+    assert seconds < 30, f"{seconds:.1f} s for the first 20,000 of 1,000,000 lines: not streamed"
+    assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB traced while streaming"

@@ -40,6 +40,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--review-page-size", type=int, default=settings.tmdb_simulator_review_page_size)
     parser.add_argument("--clock", default=settings.tmdb_simulator_clock, help="start the clock at this ISO time")
     parser.add_argument("--freeze-clock", action="store_true", help="keep the clock at --clock")
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="do not build every movie's core at start (lists build them on first use; exports never keep them)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -82,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info(
-        "TMDB simulator on http://%s:%d/3: %d movies, %d people, seed %d, clock %s, rate limit %g/s, latency %g ms",
+        "TMDB simulator on http://%s:%d/3 (files: /files): %d movies, %d people, seed %d, clock %s, rate limit %g/s, "
+        "latency %g ms",
         args.host,
         args.port,
         config.movies,
@@ -93,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults.latency_ms,
     )
     # Build the per-movie cores in the background so that the first list request is fast, without delaying /health.
-    threading.Thread(target=server.state.catalogue.warm_up, daemon=True).start()
+    if not args.no_warm_up:
+        threading.Thread(target=server.state.catalogue.warm_up, daemon=True).start()
     try:
         server.serve_forever()
     finally:

@@ -5,20 +5,31 @@ seeded with the string ``"seed/kind/id"`` (string seeds are hashed with SHA-512,
 processes, unlike ``hash()``). Nothing is generated up front, so a server with 20,000 movies and 50,000 people
 starts at once; the first list request builds the small per-movie cores it sorts by (well under a second).
 
-Time-dependent values (popularity, votes, status, revenue, visible reviews) are pure functions of the id and the
-simulated *hour*, so every page read during one hour is consistent, and a past hour is served identically every
-time the clock is set back to it: that is what lets the demo build an honest history.
+Time-dependent values are pure functions of the id and the simulated *hour*, so every page read during one hour
+is consistent, and a past hour is served identically every time the clock is set back to it: that is what lets
+the demo build an honest history. Popularity moves every hour for every movie (the daily ID export carries it).
+Everything else that moves (votes, status, revenue, visible reviews, the tagline) moves only on the movie's *edit
+days*: each movie is edited once in every ``EDIT_CYCLE_DAYS``-day cycle, on a day drawn per (movie, cycle), and its
+details show those values as of 00:00 UTC of its last edit day. ``/movie/changes`` lists exactly the edited
+movies, so a movie in the change feed for a day has details that changed that day, and one that is not has the
+same details as the day before, popularity apart.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
+import json
 import math
 import random
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
 
 from master_dataset.simulator import vocabulary as vocab
 
@@ -32,13 +43,20 @@ NOW_PLAYING_PAST_DAYS, NOW_PLAYING_FUTURE_DAYS = 42, 7
 # Release dates run up to the end of 2027 so that "upcoming" and "now playing" exist for any clock until then.
 CATALOGUE_END = date(2027, 12, 31)
 EARLIEST_RELEASE = date(1920, 1, 1)
+# Every movie is edited once per cycle, so about 1/50 = 2 % of the catalogue changes on any day.
+EDIT_CYCLE_DAYS = 50
+# Share of adult titles: in the export and the change feed with adult=true, left out of lists and discover.
+ADULT_SHARE = 0.02
 # The first 60 % of person indices are actors, the rest crew; low indices are the stars who appear most often.
 ACTOR_SHARE = 0.6
 _EPOCH = date(1970, 1, 1)
 _GENRE_NAMES = {genre_id: name for genre_id, name, _ in vocab.GENRES}
+_TAGLINES = tuple(dict.fromkeys(vocab.TAGLINES))
 _LANGUAGE_NAMES = {code: (english, native) for code, english, native, _ in vocab.LANGUAGES}
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _MASK64 = (1 << 64) - 1
+_ADULT_SALT = 0x41D017
+_EDIT_SALT = 0xED17
 
 
 def hour_of(moment: datetime) -> int:
@@ -51,23 +69,51 @@ def _rng(seed: int, kind: str, key: int | str) -> random.Random:
 
 
 def _mix64(value: int) -> int:
-    # splitmix64 finaliser: a cheap, well-spread integer hash for per-(id, day) coin flips.
+    # splitmix64 finaliser: a cheap, well-spread integer hash for per-id coin flips and edit days.
     value = (value + 0x9E3779B97F4A7C15) & _MASK64
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
     return value ^ (value >> 31)
 
 
-def unit_hash(*parts: int) -> float:
-    """A deterministic number in [0, 1) from integers."""
-    value = 0
-    for part in parts:
-        value = _mix64(value ^ (part & _MASK64))
-    return (value >> 11) / float(1 << 53)
+@functools.lru_cache(maxsize=16)
+def _adult_key(seed: int) -> int:
+    return _mix64((seed & _MASK64) ^ _ADULT_SALT)
 
 
-def _weighted(rng: random.Random, items: Sequence[tuple], weight_index: int = -1) -> tuple:
-    return rng.choices(items, weights=[item[weight_index] for item in items])[0]
+@functools.lru_cache(maxsize=256)
+def _edit_key(seed: int, cycle: int) -> int:
+    """The hash key of one seed's edit cycle: a movie's edit day in it is ``_mix64(key ^ index) % EDIT_CYCLE_DAYS``."""
+    return _mix64(_mix64((seed & _MASK64) ^ _EDIT_SALT) ^ (cycle & _MASK64))
+
+
+def _mix64_array(values: np.ndarray) -> np.ndarray:
+    """:func:`_mix64` over a ``uint64`` array (numpy's unsigned arithmetic wraps modulo 2**64 as the mask does)."""
+    z = values + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+class _Weights:
+    """``rng.choices(items, weights)[0]`` with the cumulative weights computed once: the same draw, faster."""
+
+    __slots__ = ("_cumulative", "_items", "_last", "_total")
+
+    def __init__(self, items: Sequence[Any], weights: Sequence[float]) -> None:
+        self._items = tuple(items)
+        self._cumulative = list(itertools.accumulate(weights))
+        self._total = self._cumulative[-1] + 0.0
+        self._last = len(self._items) - 1
+
+    def pick(self, rng: random.Random) -> Any:
+        return self._items[bisect.bisect_right(self._cumulative, rng.random() * self._total, 0, self._last)]
+
+
+_GENRE_COUNT = _Weights((0, 1, 2, 3, 4), (1, 25, 40, 24, 10))
+_GENRE = _Weights(vocab.GENRES, [item[-1] for item in vocab.GENRES])
+_LANGUAGE = _Weights(vocab.LANGUAGES, [item[-1] for item in vocab.LANGUAGES])
+_CREW_JOB = _Weights(vocab.CREW_JOBS, [item[-1] for item in vocab.CREW_JOBS])
 
 
 def _image_path(rng: random.Random) -> str:
@@ -97,6 +143,7 @@ class MovieCore:
     base_rating: float
     genre_ids: tuple[int, ...]
     language: str
+    adult: bool
 
     @property
     def release_day(self) -> int | None:
@@ -139,6 +186,15 @@ class MovieCore:
 
 
 @dataclass(frozen=True, slots=True)
+class Standing:
+    """What lists filter and sort a movie by at one hour: popularity now, votes as of its last edit."""
+
+    popularity: float
+    vote_average: float
+    vote_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class PersonCore:
     id: int
     index: int
@@ -171,7 +227,8 @@ class Catalogue:
         self._movie_static = functools.lru_cache(maxsize=8192)(self._build_movie_static)
         self._credits = functools.lru_cache(maxsize=512)(self._build_credits)
         self._reviews = functools.lru_cache(maxsize=2048)(self._build_reviews)
-        self._changed_on = functools.lru_cache(maxsize=64)(self._build_changed_on)
+        self._edit_offsets = functools.lru_cache(maxsize=4)(self._build_edit_offsets)
+        self._changed_ids = functools.lru_cache(maxsize=16)(self._build_changed_ids)
 
     # ---- ids -------------------------------------------------------------------------------------------------
 
@@ -184,6 +241,10 @@ class Catalogue:
     def has_movie(self, movie_id: int) -> bool:
         offset = movie_id - MOVIE_ID_OFFSET
         return offset >= 0 and offset % MOVIE_ID_STRIDE == 0 and offset // MOVIE_ID_STRIDE < self.movie_count
+
+    def is_adult(self, movie_id: int) -> bool:
+        """A pure function of the id (no core needed), so the change feed can say it cheaply."""
+        return (_mix64(_adult_key(self.seed) ^ movie_id) >> 11) / float(1 << 53) < ADULT_SHARE
 
     def person_id(self, index: int) -> int:
         return PERSON_ID_OFFSET + PERSON_ID_STRIDE * index
@@ -202,10 +263,10 @@ class Catalogue:
             release = EARLIEST_RELEASE + timedelta(days=rng.randrange(365 * 30))
         if rng.random() < 0.03:
             release = None
-        genre_count = rng.choices((0, 1, 2, 3, 4), weights=(1, 25, 40, 24, 10))[0]
+        genre_count = _GENRE_COUNT.pick(rng)
         genres: list[int] = []
         while len(genres) < genre_count:
-            genre_id = _weighted(rng, vocab.GENRES)[0]
+            genre_id = _GENRE.pick(rng)[0]
             if genre_id not in genres:
                 genres.append(genre_id)
         return MovieCore(
@@ -219,19 +280,15 @@ class Catalogue:
             final_votes=min(40000, int(math.exp(rng.gauss(4.8, 2.0)))),
             base_rating=min(9.3, max(1.5, rng.gauss(6.3, 1.0))),
             genre_ids=tuple(genres),
-            language=_weighted(rng, vocab.LANGUAGES)[0],
+            language=_LANGUAGE.pick(rng)[0],
+            adult=self.is_adult(movie_id),
         )
 
     def _build_movie_static(self, movie_id: int) -> dict:
         """The time-independent fields of a movie's details (titles, money, companies, keywords, images)."""
         core = self.movie_core(movie_id)
         rng = _rng(self.seed, "static", movie_id)
-        title = _english_title(rng)
-        original_title = title
-        if core.language != "en":
-            original_title = rng.choice(vocab.ORIGINAL_TITLES[core.language])
-            if rng.random() < 0.1:
-                original_title += " " + rng.choice(("2", "II"))
+        title, original_title = _titles(rng, core.language)
         overview = "" if rng.random() < 0.02 else _overview(rng)
         budget = 0 if rng.random() < 0.55 else int(math.exp(rng.gauss(16.5, 1.3)) // 1000 * 1000)
         revenue = 0
@@ -259,7 +316,8 @@ class Catalogue:
             "title": title,
             "original_title": original_title,
             "overview": overview,
-            "tagline": rng.choice(vocab.TAGLINES),
+            # Each edit moves on to the next distinct tagline (see details): an edited movie always differs somewhere.
+            "tagline_index": _TAGLINES.index(rng.choice(vocab.TAGLINES)),
             "poster_path": _maybe_image(rng, 0.95),
             "backdrop_path": _maybe_image(rng, 0.85),
             "imdb_id": None if rng.random() < 0.1 else f"tt{rng.randrange(100000, 39999999):07d}",
@@ -284,8 +342,9 @@ class Catalogue:
         """A movie as it appears in a list or discover page (TMDB sorts these keys alphabetically)."""
         core = self.movie_core(movie_id)
         static = self._movie_static(movie_id)
+        votes_hour = self.edit_day(movie_id, hour // 24) * 24
         return {
-            "adult": False,
+            "adult": core.adult,
             "backdrop_path": static["backdrop_path"],
             "genre_ids": list(core.genre_ids),
             "id": movie_id,
@@ -297,8 +356,8 @@ class Catalogue:
             "release_date": _iso_date(core.release),
             "title": static["title"],
             "video": False,
-            "vote_average": core.vote_average(hour),
-            "vote_count": core.vote_count(hour),
+            "vote_average": core.vote_average(votes_hour),
+            "vote_count": core.vote_count(votes_hour),
         }
 
     def details(self, movie_id: int, hour: int, append: Iterable[str] = ()) -> dict | None:
@@ -307,18 +366,19 @@ class Catalogue:
             return None
         core = self.movie_core(movie_id)
         static = self._movie_static(movie_id)
-        today = hour // 24
-        released = core.release_day is not None and core.release_day <= today
+        # Everything but popularity is as of the movie's last edit (00:00 UTC of that day).
+        edited, revision = self._last_edit(movie_id, hour // 24)
+        released = core.release_day is not None and core.release_day <= edited
         if core.release_day is None:
             status = "Rumored"
         elif released:
             status = "Released"
-        elif core.release_day - today <= 90:
+        elif core.release_day - edited <= 90:
             status = "Post Production"
         else:
             status = "In Production"
         body: dict = {
-            "adult": False,
+            "adult": core.adult,
             "backdrop_path": static["backdrop_path"],
             "belongs_to_collection": static["belongs_to_collection"],
             "budget": static["budget"],
@@ -340,11 +400,11 @@ class Catalogue:
             "runtime": static["runtime"],
             "spoken_languages": static["spoken_languages"],
             "status": status,
-            "tagline": static["tagline"],
+            "tagline": _TAGLINES[(static["tagline_index"] + revision) % len(_TAGLINES)],
             "title": static["title"],
             "video": False,
-            "vote_average": core.vote_average(hour),
-            "vote_count": core.vote_count(hour),
+            "vote_average": core.vote_average(edited * 24),
+            "vote_count": core.vote_count(edited * 24),
         }
         for name in append:
             if name == "credits":
@@ -418,7 +478,7 @@ class Catalogue:
         crew_size = 0 if rng.random() < 0.02 else 1 + int(199 * rng.random() ** 2.5)
         crew: list[dict] = []
         for position in range(crew_size):
-            job, department = ("Director", "Directing") if position == 0 else _weighted(rng, vocab.CREW_JOBS)[:2]
+            job, department = ("Director", "Directing") if position == 0 else _CREW_JOB.pick(rng)[:2]
             person = self._credit_person(rng, actors, crew_pool, 1.8)
             crew.append(
                 {
@@ -514,10 +574,10 @@ class Catalogue:
         return tuple(sorted(reviews, key=lambda item: item[0]))
 
     def reviews(self, movie_id: int, hour: int, page: int) -> dict | None:
-        """``/movie/{id}/reviews``: the reviews written up to this hour, ``review_page_size`` a page."""
+        """``/movie/{id}/reviews``: the reviews written before the movie's last edit, ``review_page_size`` a page."""
         if not self.has_movie(movie_id):
             return None
-        cutoff = datetime.fromtimestamp(hour * 3600, tz=UTC)
+        cutoff = datetime.fromtimestamp(self.edit_day(movie_id, hour // 24) * 86400, tz=UTC)
         visible = [review for created, review in self._reviews(movie_id) if created <= cutoff]
         size = self.review_page_size
         return {
@@ -545,8 +605,14 @@ class Catalogue:
         for movie_id in self.movie_ids():
             self.movie_core(movie_id)
 
-    def _cores(self) -> list[MovieCore]:
-        return [self.movie_core(movie_id) for movie_id in self.movie_ids()]
+    def _cores(self, include_adult: bool = False) -> list[MovieCore]:
+        """The cores lists choose from: TMDB's lists leave adult titles out (discover unless ``include_adult``)."""
+        cores = (self.movie_core(movie_id) for movie_id in self.movie_ids())
+        return [core for core in cores if include_adult or not core.adult]
+
+    def standing(self, core: MovieCore, hour: int) -> Standing:
+        votes_hour = self.edit_day(core.id, hour // 24) * 24
+        return Standing(core.popularity(hour), core.vote_average(votes_hour), core.vote_count(votes_hour))
 
     def popular_ids(self, hour: int) -> list[int]:
         def build() -> list[int]:
@@ -556,8 +622,10 @@ class Catalogue:
 
     def top_rated_ids(self, hour: int) -> list[int]:
         def build() -> list[int]:
-            rated = [core for core in self._cores() if core.vote_count(hour) >= TOP_RATED_MIN_VOTES]
-            return [c.id for c in sorted(rated, key=lambda c: (-c.vote_average(hour), -c.vote_count(hour), c.id))]
+            standings = ((core, self.standing(core, hour)) for core in self._cores())
+            rated = [(core, standing) for core, standing in standings if standing.vote_count >= TOP_RATED_MIN_VOTES]
+            rated.sort(key=lambda item: (-item[1].vote_average, -item[1].vote_count, item[0].id))
+            return [core.id for core, _ in rated]
 
         return self._ordering(("top_rated", hour), build)
 
@@ -576,8 +644,9 @@ class Catalogue:
 
     def discover_ids(self, hour: int, query: DiscoverQuery) -> list[int]:
         def build() -> list[int]:
-            matches = [core for core in self._cores() if query.matches(core, hour)]
-            return [core.id for core in query.sort(matches, hour)]
+            standings = ((core, self.standing(core, hour)) for core in self._cores(query.include_adult))
+            matches = [(core, standing) for core, standing in standings if query.matches(core, standing)]
+            return [core.id for core, _ in query.sort(matches)]
 
         return self._ordering(("discover", hour, query), build)
 
@@ -590,34 +659,86 @@ class Catalogue:
             "total_results": len(ids),
         }
 
-    # ---- changes ---------------------------------------------------------------------------------------------
+    # ---- edits and the change feed ---------------------------------------------------------------------------
 
-    def _build_changed_on(self, day: int) -> tuple[int, ...]:
-        return tuple(movie_id for movie_id in self.movie_ids() if unit_hash(self.seed, movie_id, day) < 0.03)
+    def _edit_offset(self, index: int, cycle: int) -> int:
+        """The day within ``cycle`` on which the movie of this index is edited."""
+        return _mix64(_edit_key(self.seed, cycle) ^ index) % EDIT_CYCLE_DAYS
 
-    def changes(self, start: date, end: date, page: int) -> dict:
-        """``/movie/changes``: about 3 % of the catalogue changes on any day."""
-        changed: set[int] = set()
-        day = start
-        while day <= end:
-            changed.update(self._changed_on((day - _EPOCH).days))
-            day += timedelta(days=1)
-        ids = sorted(changed)
-        chunk = ids[(page - 1) * CHANGES_PAGE_SIZE : page * CHANGES_PAGE_SIZE]
+    def _build_edit_offsets(self, cycle: int) -> np.ndarray:
+        """:meth:`_edit_offset` of every movie of the catalogue at once: one byte a movie, index order."""
+        indices = np.arange(self.movie_count, dtype=np.uint64)
+        offsets = _mix64_array(indices ^ np.uint64(_edit_key(self.seed, cycle))) % np.uint64(EDIT_CYCLE_DAYS)
+        return offsets.astype(np.uint8)
+
+    def _last_edit(self, movie_id: int, day: int) -> tuple[int, int]:
+        """The movie's last edit day up to ``day`` (both days since the epoch) and its cycle, the revision."""
+        index = (movie_id - MOVIE_ID_OFFSET) // MOVIE_ID_STRIDE
+        cycle = day // EDIT_CYCLE_DAYS
+        edited = cycle * EDIT_CYCLE_DAYS + self._edit_offset(index, cycle)
+        if edited > day:
+            cycle -= 1
+            edited = cycle * EDIT_CYCLE_DAYS + self._edit_offset(index, cycle)
+        return edited, cycle
+
+    def edit_day(self, movie_id: int, day: int) -> int:
+        """The movie's last edit day up to ``day`` (days since the epoch): its details are as of that day."""
+        return self._last_edit(movie_id, day)[0]
+
+    def edited_on(self, day: date) -> np.ndarray:
+        """The ids of the movies edited on ``day``, ascending (about 2 % of the catalogue)."""
+        cycle, offset = divmod((day - _EPOCH).days, EDIT_CYCLE_DAYS)
+        indices = np.flatnonzero(self._edit_offsets(cycle) == offset).astype(np.int64)
+        return MOVIE_ID_OFFSET + MOVIE_ID_STRIDE * indices
+
+    def _build_changed_ids(self, start: date, end: date) -> np.ndarray:
+        days = [self.edited_on(start + timedelta(days=n)) for n in range((end - start).days + 1)]
+        return np.unique(np.concatenate(days)) if days else np.empty(0, dtype=np.int64)
+
+    def changes(self, start: date, end: date, page: int, hour: int) -> dict:
+        """``/movie/changes``: the movies edited from ``start`` to ``end`` (days included, none after the clock's
+        day), ids ascending, ``CHANGES_PAGE_SIZE`` a page, each with its ``adult`` flag."""
+        end = min(end, _EPOCH + timedelta(days=hour // 24))
+        ids = self._changed_ids(start, end)
+        chunk = ids[(page - 1) * CHANGES_PAGE_SIZE : page * CHANGES_PAGE_SIZE].tolist()
         return {
-            "results": [{"id": movie_id, "adult": False} for movie_id in chunk],
+            "results": [{"id": movie_id, "adult": self.is_adult(movie_id)} for movie_id in chunk],
             "page": page,
             "total_pages": max(1, math.ceil(len(ids) / CHANGES_PAGE_SIZE)),
             "total_results": len(ids),
         }
 
+    # ---- the daily ID export ---------------------------------------------------------------------------------
 
-_SORTS: dict[str, Callable[[MovieCore, int], float]] = {
-    "popularity": lambda core, hour: core.popularity(hour),
-    "vote_average": lambda core, hour: core.vote_average(hour),
-    "vote_count": lambda core, hour: core.vote_count(hour),
-    "primary_release_date": lambda core, hour: core.release_day if core.release_day is not None else -(10**9),
-    "release_date": lambda core, hour: core.release_day if core.release_day is not None else -(10**9),
+    def export_line(self, movie_id: int, hour: int) -> str:
+        """The movie's line of the daily ID export made at ``hour``, keys in TMDB's order.
+
+        Built from an uncached core and only the title draws of the static generator: an export walks the whole
+        catalogue, and caching it would hold every movie at once.
+        """
+        core = self._movie_core(movie_id)
+        title = _titles(_rng(self.seed, "static", movie_id), core.language)[1]
+        return (
+            f'{{"adult":{"true" if core.adult else "false"},"id":{movie_id},'
+            f'"original_title":{json.dumps(title, ensure_ascii=False)},'
+            f'"popularity":{core.popularity(hour)!r},"video":false}}\n'
+        )
+
+    def export_chunks(self, hour: int, chunk_movies: int = 2000, stop: int | None = None) -> Iterator[str]:
+        """The daily ID export made at ``hour``, newline-delimited JSON, ``chunk_movies`` lines a chunk in id order,
+        stopping after ``stop`` movies if given; only one chunk exists at a time."""
+        count = self.movie_count if stop is None else min(stop, self.movie_count)
+        for first in range(0, count, chunk_movies):
+            ids = range(self.movie_id(first), self.movie_id(min(first + chunk_movies, count)), MOVIE_ID_STRIDE)
+            yield "".join([self.export_line(movie_id, hour) for movie_id in ids])
+
+
+_SORTS: dict[str, Callable[[MovieCore, Standing], float]] = {
+    "popularity": lambda core, standing: standing.popularity,
+    "vote_average": lambda core, standing: standing.vote_average,
+    "vote_count": lambda core, standing: standing.vote_count,
+    "primary_release_date": lambda core, standing: core.release_day if core.release_day is not None else -(10**9),
+    "release_date": lambda core, standing: core.release_day if core.release_day is not None else -(10**9),
 }
 
 
@@ -633,6 +754,7 @@ class DiscoverQuery:
     language: str | None = None
     sort_field: str = "popularity"
     descending: bool = True
+    include_adult: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> DiscoverQuery:
@@ -659,9 +781,10 @@ class DiscoverQuery:
             language=params.get("with_original_language") or None,
             sort_field=field,
             descending=direction == "desc",
+            include_adult=params.get("include_adult", "false").lower() == "true",
         )
 
-    def matches(self, core: MovieCore, hour: int) -> bool:
+    def matches(self, core: MovieCore, standing: Standing) -> bool:
         if (self.release_gte or self.release_lte) and core.release is None:
             return False
         if self.release_gte and core.release < self.release_gte:
@@ -672,14 +795,14 @@ class DiscoverQuery:
             return False
         if self.genres_any and not set(self.genres_any) & set(core.genre_ids):
             return False
-        if self.vote_count_gte is not None and core.vote_count(hour) < self.vote_count_gte:
+        if self.vote_count_gte is not None and standing.vote_count < self.vote_count_gte:
             return False
         return not (self.language and core.language != self.language)
 
-    def sort(self, cores: list[MovieCore], hour: int) -> list[MovieCore]:
+    def sort(self, standings: list[tuple[MovieCore, Standing]]) -> list[tuple[MovieCore, Standing]]:
         key = _SORTS[self.sort_field]
         sign = -1 if self.descending else 1
-        return sorted(cores, key=lambda core: (sign * key(core, hour), core.id))
+        return sorted(standings, key=lambda item: (sign * key(*item), item[0].id))
 
 
 def genre_list() -> dict:
@@ -718,6 +841,17 @@ def configuration() -> dict:
 
 
 # ---- text ----------------------------------------------------------------------------------------------------
+
+
+def _titles(rng: random.Random, language: str) -> tuple[str, str]:
+    """The title and the original title: the first draws of a movie's static generator."""
+    title = _english_title(rng)
+    original_title = title
+    if language != "en":
+        original_title = rng.choice(vocab.ORIGINAL_TITLES[language])
+        if rng.random() < 0.1:
+            original_title += " " + rng.choice(("2", "II"))
+    return title, original_title
 
 
 def _english_title(rng: random.Random) -> str:

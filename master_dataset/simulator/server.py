@@ -1,12 +1,16 @@
 """The TMDB simulator's HTTP server: TMDB v3 paths, parameters, JSON shapes, errors, rate limit and faults.
 
 It is a stdlib ``ThreadingHTTPServer`` (one thread a request, so injected latency does not serialise clients)
-speaking HTTP/1.1 with keep-alive. API paths live under ``/3`` as on ``api.themoviedb.org``; ``/health`` and the
-``/__simulator/*`` control endpoints live at the root and are never rate limited, delayed or faulted:
+speaking HTTP/1.1 with keep-alive. API paths live under ``/3`` as on ``api.themoviedb.org``. The file host
+``files.tmdb.org`` lives under ``/files``: ``/files/p/exports/movie_ids_MM_DD_YYYY.json.gz`` is the daily ID export
+(see ``exports``), streamed with chunked transfer encoding, without a key or a rate limit (a CDN), but with latency,
+faults and counters like the API. ``/health`` and the ``/__simulator/*`` control endpoints live at the root and are
+never rate limited, delayed or faulted:
 
 - ``GET/PUT /__simulator/clock``: ``{"now": ISO or null, "frozen": bool}``; null returns to real time.
 - ``GET/PUT /__simulator/faults``: latency, fault shares, rate limit and targeted fault rules (see ``Faults``).
-- ``GET/DELETE /__simulator/stats``: requests served by status, 429s and faults injected; DELETE resets them.
+- ``GET/DELETE /__simulator/stats``: requests served (``export_requests`` of them to the file host) by status,
+  429s and faults injected; DELETE resets them.
 
 Every response carries a ``Date`` header equal to the simulated clock, which is what the ingestion records as the
 extraction time, so a history built with a moving clock is honest.
@@ -24,6 +28,7 @@ import re
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from master_dataset.simulator.catalogue import MAX_PAGE, Catalogue, DiscoverQuery, configuration, genre_list, hour_of
+from master_dataset.simulator.exports import EXPORT_DIRECTORY, export_day, is_published, movie_export
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/3"
+FILES_PREFIX = "/files"
 MAX_APPEND = 20
 MAX_CHANGES_DAYS = 14
 
@@ -62,11 +69,14 @@ _MALFORMED_BODIES = (
     b'{"page": 1, "results": [{"id": 550, "title": "Fight Club", "popularity": 61.4,,]}',
     b"\x00\x00\x1f\x8b upstream returned garbage",
 )
+_FILE_NOT_FOUND = b"404 Not Found: no such file on the TMDB file host\n"
 
 
 @dataclass
 class FaultRule:
     """A targeted fault: requests whose path matches ``path`` (a glob such as ``/3/movie/14*``) get ``kind``.
+
+    The glob may also match the path with its query string, to fault one page: ``/3/movie/changes?*page=2``.
 
     ``times`` limits it to the first N matching requests (then the path answers normally), so a test can make a
     movie fail twice and then succeed; ``None`` means always.
@@ -229,12 +239,14 @@ class SimulatorState:
             self._window.append(now)
             return None
 
-    def pick_fault(self, path: str) -> str | None:
+    def pick_fault(self, path: str, query: str = "") -> str | None:
         """A targeted rule first (deterministic), else a random fault by the configured shares."""
         with self._lock:
             faults = self._faults
             for index, rule in enumerate(faults.rules):
-                if fnmatch.fnmatchcase(path, rule.path):
+                if fnmatch.fnmatchcase(path, rule.path) or (
+                    query and fnmatch.fnmatchcase(f"{path}?{query}", rule.path)
+                ):
                     if rule.times is not None and self._rule_hits[index] >= rule.times:
                         continue
                     self._rule_hits[index] += 1
@@ -305,11 +317,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json;charset=utf-8",
+    ) -> None:
         self.state.count(f"status_{status}")
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -317,6 +335,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a stalled "timeout" fault): nothing to answer to.
+            self.close_connection = True
+
+    def _send_stream(self, status: int, chunks: Iterator[bytes], content_type: str) -> None:
+        """A body of unknown length as it is produced, with chunked transfer encoding (HTTP/1.1 keep-alive)."""
+        self.state.count(f"status_{status}")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in chunks:
+                if self.state.stopping.is_set():
+                    self.close_connection = True
+                    return
+                self.wfile.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            # The client stopped reading: nothing more to generate.
             self.close_connection = True
 
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -352,6 +388,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, self.state.stats_snapshot())
         elif url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
             self._api(url.path[len(API_PREFIX) :], dict(parse_qsl(url.query, keep_blank_values=True)))
+        elif url.path.startswith(FILES_PREFIX + "/"):
+            self._file(url.path)
         else:
             self._send_error("not_found")
 
@@ -396,17 +434,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised(params):
             self._send_error("invalid_key")
             return
-        fault = state.pick_fault(API_PREFIX + path)
-        if fault:
-            state.count(f"fault_{fault}")
-        if fault == "drop":
-            # Close the socket without a byte of answer: the client sees a dropped connection.
-            self.close_connection = True
-            return
-        if fault == "timeout":
-            state.stopping.wait(faults.stall_seconds)
-        elif fault in SERVER_ERRORS or fault in ("not_found", "rate_limit"):
-            self._send_error(fault, {"Retry-After": "1"} if fault == "rate_limit" else None)
+        answered, fault = self._fault(API_PREFIX + path)
+        if answered:
             return
         try:
             payload = self._route(path, params, hour_of(state.clock.now()))
@@ -423,6 +452,44 @@ class _Handler(BaseHTTPRequestHandler):
             # A complete HTTP response whose JSON stops half way: only parsing can tell.
             body = body[: max(1, len(body) // 2)]
         self._send(200, body)
+
+    def _fault(self, path: str) -> tuple[bool, str | None]:
+        """Picks the fault for ``path`` and answers now those that replace the answer: (answered, fault)."""
+        state = self.state
+        fault = state.pick_fault(path, urlsplit(self.path).query)
+        if fault:
+            state.count(f"fault_{fault}")
+        if fault == "drop":
+            # Close the socket without a byte of answer: the client sees a dropped connection.
+            self.close_connection = True
+            return True, fault
+        if fault == "timeout":
+            state.stopping.wait(state.faults.stall_seconds)
+        elif fault in SERVER_ERRORS or fault in ("not_found", "rate_limit"):
+            self._send_error(fault, {"Retry-After": "1"} if fault == "rate_limit" else None)
+            return True, fault
+        return False, fault
+
+    def _file(self, path: str) -> None:
+        """The file host: the daily movie ID export of a published day, else 404."""
+        state = self.state
+        state.count("requests")
+        state.count("export_requests")
+        latency = state.faults.latency_ms
+        if latency:
+            state.stopping.wait(latency / 1000.0)
+        answered, fault = self._fault(path)
+        if answered:
+            return
+        name = path[len(FILES_PREFIX + EXPORT_DIRECTORY) :] if path.startswith(FILES_PREFIX + EXPORT_DIRECTORY) else ""
+        day = export_day(name)
+        if day is None or not is_published(day, state.clock.now()):
+            self._send(404, _FILE_NOT_FOUND, content_type="text/plain;charset=utf-8")
+        elif fault == "malformed":
+            self._send(200, _MALFORMED_BODIES[-1], content_type="application/gzip")
+        else:
+            chunks = movie_export(state.catalogue, day, truncated=fault == "truncated")
+            self._send_stream(200, chunks, "application/gzip")
 
     def _authorised(self, params: dict[str, str]) -> bool:
         expected = self.state.config.api_key
@@ -483,7 +550,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ValidationError("start_date and end_date must be dates (YYYY-MM-DD)") from None
         if start > end or (end - start).days > MAX_CHANGES_DAYS:
             raise _ApiError("invalid_date_range")
-        return self.state.catalogue.changes(start, end, _page(params))
+        return self.state.catalogue.changes(start, end, _page(params), hour)
 
 
 LIST_PATHS = ("/movie/popular", "/movie/top_rated", "/movie/now_playing", "/discover/movie")
@@ -527,6 +594,11 @@ class RunningSimulator:
     @property
     def base_url(self) -> str:
         return self.root_url + API_PREFIX
+
+    @property
+    def files_url(self) -> str:
+        """The file host's base URL, as ``TMDB_FILES_BASE_URL`` names ``https://files.tmdb.org``."""
+        return self.root_url + FILES_PREFIX
 
     @property
     def state(self) -> SimulatorState:
