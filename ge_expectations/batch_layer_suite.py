@@ -5,7 +5,8 @@ publishes only when no *critical* expectation failed. Each expectation says whet
 ``meta``; failed warnings are recorded in the result and its Data Docs page but block nothing.
 
 Each validation leaves, under ``quality/<suite>/batch_run_id=<id>/``, ``validation_result.json`` (GX's result
-plus the run's verdict) and ``index.html`` (a self-contained Data Docs page a person can open).
+plus the run's verdict) and ``index.html``, Great Expectations' own Data Docs page of the result (built by
+:mod:`ge_expectations.data_docs`, with the suite's page and the files they link to beside it).
 
 One function per suite returns its expectations: ``bronze_suite``, ``silver_movies_suite``,
 ``silver_reviews_suite``, ``silver_observations_suite``, and ``gold_suite`` for every Gold view (from the view's
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ge_expectations.data_docs import describe, render_page
+from ge_expectations.data_docs import describe, publish
 
 if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RESULT_FILE = "validation_result.json"
-DOCS_FILE = "index.html"
 DATA_SOURCE = "batch_layer"
 # Result formats: counts and observed values, and the same with up to ten unexpected values per expectation.
 COUNTS_ONLY = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
@@ -188,6 +188,7 @@ def validate(
             result = batch.validate(suite, result_format=COUNTS_ONLY)
             if not result.success:
                 result = batch.validate(suite, result_format=WITH_EXAMPLES)
+            batch_id = batch.id
     finally:
         if cache:
             frame.unpersist()
@@ -202,11 +203,12 @@ def validate(
         text = describe(config.type, kwargs)
         (critical_failures if (config.meta or {}).get("critical", True) else warnings).append(text)
 
+    validated_at = datetime.now(UTC)
     record = {
         "suite_name": suite_name,
         "dataset": dataset,
         "batch_run_id": batch_run_id,
-        "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "validated_at": validated_at.isoformat(timespec="seconds"),
         "success": bool(result.success),
         "publishable": not critical_failures,
         "critical_failures": critical_failures,
@@ -214,9 +216,17 @@ def validate(
         "result": result.to_json_dict(),
     }
     results_path = f"{quality_path}/{RESULT_FILE}"
-    docs_path = f"{quality_path}/{DOCS_FILE}"
     lake_files.write_text(results_path, json.dumps(record, indent=2, default=str))
-    lake_files.write_text(docs_path, render_page(record))
+    with _CONTEXT_LOCK:
+        docs_path = publish(
+            context,
+            result,
+            batch_id=batch_id,
+            batch_run_id=batch_run_id,
+            run_time=validated_at,
+            quality_path=quality_path,
+            lake_files=lake_files,
+        )
     report = ValidationReport(
         suite_name=suite_name,
         success=bool(result.success),

@@ -1,26 +1,39 @@
-"""A self-contained Data Docs page for one validation result: one HTML file, no external assets.
+"""Data Docs of one validation, from Great Expectations' own site builder, published to the lake.
 
-GX's own site builder writes to a local folder through its stores, which an ephemeral context on an
-``hdfs://`` lake does not have; so the page is rendered here from the result and written through the lake.
+GX's site builder writes to a local folder: :func:`publish` builds GX's validation page (and the suite's page) in a
+temporary local site and copies the pages and the local files they link to under the run's quality folder, the
+validation page as ``index.html``. The page loads its styles and scripts from GX's CDNs, as GX's own site does.
+
+:func:`describe` turns an expectation into a sentence, for the failures a job reports and raises.
 """
 
 from __future__ import annotations
 
-import html
+import copy
 import json
-from typing import Any
+import logging
+import posixpath
+import re
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
-_STYLE = """
-body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2rem; color: #1f2933; }
-h1 { font-size: 1.5rem; margin-bottom: .25rem; } .sub { color: #52606d; margin-top: 0; }
-.badge { display: inline-block; padding: .2rem .6rem; border-radius: .3rem; font-weight: 600; color: #fff; }
-.pass { background: #2f855a; } .fail { background: #c53030; } .warn { background: #b7791f; }
-table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: .9rem; }
-th, td { border: 1px solid #d9e2ec; padding: .4rem .6rem; text-align: left; vertical-align: top; }
-th { background: #f0f4f8; } tr.failed td { background: #fff5f5; } tr.failed.warning td { background: #fffaf0; }
-.stats td:first-child { width: 18rem; color: #52606d; } code { font-size: .85rem; }
-details { margin-top: 1.5rem; } pre { background: #f7fafc; padding: 1rem; overflow: auto; font-size: .8rem; }
-"""
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.data_context import AbstractDataContext
+
+    from spark_jobs.utils.lake import LakeFiles
+
+log = logging.getLogger(__name__)
+
+DOCS_FILE = "index.html"
+SITE_NAME = "batch_layer_run"
+# A relative link in a page: no scheme, not a fragment or a query of the page itself.
+_RELATIVE_LINK = re.compile(r'\b(href|src)="([^"#?:]+)"')
 
 
 def _join(values: Any) -> str:
@@ -77,69 +90,83 @@ def describe(expectation_type: str, kwargs: dict[str, Any]) -> str:
     return sentence
 
 
-def _observed(result: dict[str, Any]) -> str:
-    if "observed_value" in result:
-        return _join(result["observed_value"])
-    if "unexpected_count" in result:
-        text = f"{result['unexpected_count']} unexpected of {result.get('element_count', '?')}"
-        if result.get("unexpected_percent") is not None:
-            text += f" ({result['unexpected_percent']:.3g}%)"
-        sample = result.get("partial_unexpected_list") or []
-        if sample:
-            text += f"; e.g. {_join(sample[:10])}"
-        return text
-    return ""
+def publish(
+    context: AbstractDataContext,
+    result: ExpectationSuiteValidationResult,
+    *,
+    batch_id: str,
+    batch_run_id: str,
+    run_time: datetime,
+    quality_path: str,
+    lake_files: LakeFiles,
+) -> str:
+    """Builds GX's Data Docs of ``result`` and copies them under ``quality_path``; returns the page's path there.
+
+    The result goes into the context's validation results store for the build and out of it after, so a
+    long-running process keeps none. ``result`` itself is not changed: the page shows the run through a copy.
+    """
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    started = time.perf_counter()
+    suite_id = ExpectationSuiteIdentifier(name=result.suite_name)
+    run_id = RunIdentifier(run_name=batch_run_id, run_time=run_time)
+    result_id = ValidationResultIdentifier(
+        expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=batch_id
+    )
+    shown = copy.deepcopy(result)
+    shown.meta["run_id"] = run_id
+    store = context.validation_results_store
+    with tempfile.TemporaryDirectory(prefix="gx-data-docs-") as site:
+        context.add_data_docs_site(
+            SITE_NAME,
+            {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": site},
+            },
+        )
+        store.set(result_id, shown)
+        try:
+            context.build_data_docs(
+                site_names=[SITE_NAME], resource_identifiers=[result_id, suite_id], build_index=False
+            )
+            url = context.get_docs_sites_urls(resource_identifier=result_id, site_name=SITE_NAME)[0]["site_url"]
+        finally:
+            store.remove_key(result_id)
+            context.delete_data_docs_site(SITE_NAME)
+        if not url:
+            # GX logs a page it failed to render and goes on.
+            raise RuntimeError(f"Great Expectations rendered no Data Docs page for {result.suite_name} {batch_run_id}")
+        written = _copy_site(Path(site), Path(url2pathname(urlsplit(url).path)), lake_files, quality_path)
+    docs_path = f"{quality_path}/{DOCS_FILE}"
+    log.info("Data Docs %s (%d files) in %.2f s", docs_path, written, time.perf_counter() - started)
+    return docs_path
 
 
-def render_page(record: dict[str, Any]) -> str:
-    """The HTML page of a validation record as written by ``batch_layer_suite.validate``."""
-    result = record["result"]
-    critical_failed = bool(record["critical_failures"])
-    if critical_failed:
-        badge = '<span class="badge fail">FAILED: not published</span>'
-    elif record["success"]:
-        badge = '<span class="badge pass">PASSED</span>'
-    else:
-        badge = '<span class="badge warn">PASSED with warnings</span>'
-    stats = result.get("statistics", {})
-    rows = []
-    for index, item in enumerate(result.get("results", []), start=1):
-        config = item.get("expectation_config", {})
-        kwargs = {key: value for key, value in config.get("kwargs", {}).items() if key != "batch_id"}
-        critical = (config.get("meta") or {}).get("critical", True)
-        passed = bool(item.get("success"))
-        css = "" if passed else ("failed" if critical else "failed warning")
-        rows.append(
-            f'<tr class="{css}"><td>{index}</td><td>{"✅ passed" if passed else "❌ failed"}</td>'
-            f"<td>{'critical' if critical else 'warning'}</td>"
-            f"<td>{html.escape(describe(config.get('type', '?'), kwargs))}</td>"
-            f"<td>{html.escape(_observed(item.get('result') or {}))}</td></tr>"
-        )
-    stat_rows = "".join(
-        f"<tr><td>{html.escape(label)}</td><td>{html.escape(str(value))}</td></tr>"
-        for label, value in (
-            ("Dataset", record.get("dataset", "")),
-            ("Batch run", record["batch_run_id"]),
-            ("Validated at (UTC)", record.get("validated_at", "")),
-            ("Evaluated expectations", stats.get("evaluated_expectations")),
-            ("Successful", stats.get("successful_expectations")),
-            ("Unsuccessful", stats.get("unsuccessful_expectations")),
-            ("Critical failures", len(record["critical_failures"])),
-            ("Great Expectations", result.get("meta", {}).get("great_expectations_version", "")),
-        )
-    )
-    title = f"{record['suite_name']} · {record['batch_run_id']}"
-    raw = html.escape(json.dumps(result, indent=2, default=str))
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Data Docs: {html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>Data Docs: {html.escape(record['suite_name'])}</h1>"
-        f"<p class='sub'>Expectation suite validation result, {html.escape(record['batch_run_id'])} {badge}</p>"
-        f"<table class='stats'>{stat_rows}</table>"
-        "<table><tr><th>#</th><th>Status</th><th>Severity</th><th>Expectation</th><th>Observed</th></tr>"
-        f"{''.join(rows)}</table>"
-        "<p class='sub'>A failed critical expectation fails the job and publishes nothing; "
-        "a failed warning is recorded here only.</p>"
-        f"<details><summary>Raw validation result (JSON)</summary><pre>{raw}</pre></details>"
-        "</body></html>\n"
-    )
+def _copy_site(site: Path, page: Path, lake_files: LakeFiles, quality_path: str) -> int:
+    """Copies ``page`` to ``quality_path/index.html`` and the site's files it links to (and they link to, such as
+    the suite's page and its favicon) to the same place under ``quality_path`` as in the site."""
+    page_folder = page.parent.relative_to(site).as_posix()
+
+    def from_root(match: re.Match[str]) -> str:
+        return f'{match[1]}="{posixpath.normpath(posixpath.join(page_folder, match[2]))}"'
+
+    text = _RELATIVE_LINK.sub(from_root, page.read_text(encoding="utf-8"))
+    lake_files.write_text(f"{quality_path}/{DOCS_FILE}", text)
+    pending, seen = [(DOCS_FILE, text)], {DOCS_FILE, page.relative_to(site).as_posix()}
+    while pending:
+        name, html_text = pending.pop()
+        for match in _RELATIVE_LINK.finditer(html_text):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), match[2]))
+            source = site / target
+            if target in seen or target.startswith("../") or not source.is_file():
+                continue
+            seen.add(target)
+            lake_files.write_bytes(f"{quality_path}/{target}", source.read_bytes())
+            if source.suffix == ".html":
+                pending.append((target, source.read_text(encoding="utf-8")))
+    return len(seen) - 1

@@ -141,8 +141,8 @@ def listing(spark: SparkSession, files: LakeFiles, paths: LakePaths, max_runs: i
 
 
 def quality_docs(files: LakeFiles, paths: LakePaths, runs: int, local_copies: Path) -> list[str]:
-    """The Data Docs pages of each suite's newest runs. A browser cannot open ``hdfs://``: pages of an HDFS lake
-    are copied to ``local_copies`` (one self-contained HTML file each) and listed there."""
+    """The Data Docs pages of each suite's newest runs. A browser cannot open ``hdfs://``: a run's folder of an HDFS
+    lake (the page, the suite's page and the files they link to) is copied to ``local_copies`` and listed there."""
     root = paths.layer("quality")
     suites = [child for child in files.list(root) if child.is_dir]
     if not suites:
@@ -156,12 +156,20 @@ def quality_docs(files: LakeFiles, paths: LakePaths, runs: int, local_copies: Pa
             if not files.exists(page):
                 continue
             if not page.startswith("file://"):
-                copy = local_copies / suite.name / run.name / "index.html"
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_text(files.read_text(page))
-                page = copy.resolve().as_uri()
+                folder = local_copies / suite.name / run.name
+                _copy_folder(files, run.path, folder)
+                page = (folder / "index.html").resolve().as_uri()
             lines.append(f"    {run.name.removeprefix('batch_run_id=')}  {page}")
     return lines
+
+
+def _copy_folder(files: LakeFiles, path: str, local: Path) -> None:
+    for child in files.list(path):
+        if child.is_dir:
+            _copy_folder(files, child.path, local / child.name)
+        else:
+            local.mkdir(parents=True, exist_ok=True)
+            (local / child.name).write_bytes(files.read_bytes(child.path))
 
 
 # ---------------------------------------------------------------------------------------------- time travel

@@ -13,6 +13,7 @@ from spark_jobs.silver import schemas
 from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests import bronze_builders as b
 from tests import silver_builders as sb
+from tests.pages import FAILED_ICON, PASSED_ICON, visible_text
 
 RUN = "batch_2025_10_17_16"
 
@@ -54,11 +55,21 @@ def test_valid_movies_publish_and_leave_a_result_and_a_data_docs_page(spark, lak
     record = json.loads(lake.read_text(report.results_path))
     assert record["batch_run_id"] == RUN
     assert record["publishable"] is True
-    page = lake.read_text(report.docs_path)
-    assert page.startswith("<!DOCTYPE html>")
-    assert "PASSED with warnings" in page
-    assert "movie_id values are unique" in page
+    # Great Expectations' own page of the result: the suite, the run, every expectation with its status.
     assert report.docs_path == f"{LakePaths(lake_root).quality('silver_movies', RUN)}/index.html"
+    page = lake.read_text(report.docs_path)
+    text = visible_text(page)
+    assert f"Validations / silver_movies / {RUN}" in text
+    assert "Status: Failed" in text  # GX's status counts the failed warning
+    assert "Evaluated Expectations 15 Successful Expectations 14 Unsuccessful Expectations 1" in text
+    assert "movie_id Status Expectation Observed Value values must never be null. 100% not null" in text
+    assert "values must be unique" in text
+    assert "popularity Status Expectation Observed Value values must be greater than or equal to 0.0" in text
+    assert (page.count(PASSED_ICON), page.count(FAILED_ICON)) == (14, 1 + 1)
+    # Its links work from the run's folder: the suite's page, and back from there.
+    suite_page = f"{LakePaths(lake_root).quality('silver_movies', RUN)}/expectations/silver_movies.html"
+    assert 'href="expectations/silver_movies.html"' in page
+    assert 'href="../index.html"' in lake.read_text(suite_page)
 
 
 def test_broken_movies_fail_exactly_the_critical_expectations_they_break(spark, lake, lake_root):
@@ -84,13 +95,17 @@ def test_broken_movies_fail_exactly_the_critical_expectations_they_break(spark, 
     )
     with pytest.raises(suites.DataQualityError, match="4 critical expectation"):
         report.raise_for_critical()
-    page = lake.read_text(report.docs_path)
-    assert "FAILED: not published" in page
+    page = visible_text(lake.read_text(report.docs_path))
+    assert "Status: Failed" in page
+    assert "Must have greater than or equal to 10 rows. 5" in page
     # A failure's result and page show examples of the values that broke it.
     results = json.loads(lake.read_text(report.results_path))["result"]["results"]
     labels = next(item for item in results if item["expectation_config"]["kwargs"].get("column") == "sentiment_label")
     assert labels["result"]["partial_unexpected_list"] == ["great"]
-    assert "1 unexpected of 5 (20%); e.g. great" in page
+    assert (
+        "sentiment_label Status Expectation Observed Value values must belong to this set: positive neutral negative . "
+        "1 unexpected values found. 20% of 5 total rows. Unexpected Value Count great 1 20% unexpected"
+    ) in page
 
 
 def test_a_suite_that_passes_records_counts_and_observed_values(spark, lake, lake_root):

@@ -29,6 +29,7 @@ from spark_jobs.silver.run import plan_run, run_silver
 from spark_jobs.utils import tables
 from spark_jobs.utils.lake import LakeFiles, LakePaths
 from tests import bronze_builders as b
+from tests.pages import visible_text
 
 H12 = LogicalHour.parse("2025-10-17T12:00:00+00:00")
 H16 = LogicalHour.parse("2025-10-17T16:00:00+00:00")
@@ -243,10 +244,10 @@ def test_each_validation_leaves_a_result_and_a_data_docs_page(spark, scenario):
         page = lake.read_text(f"{folder}/index.html")
         assert result["success"] is True
         assert result["suite_name"] == suite
-        assert f"Data Docs: {suite}" in page
-        assert "PASSED" in page
+        assert f"Validations / {suite} / {H16.batch_run_id}" in visible_text(page)
+        assert "Status: Succeeded" in visible_text(page)
     failed_page = lake.read_text(f"{scenario.paths.quality('silver_movies', H20.batch_run_id)}/index.html")
-    assert "FAILED: not published" in failed_page
+    assert "Status: Failed" in visible_text(failed_page)
 
 
 def test_the_run_summary_counts_rows_and_expectations(scenario):

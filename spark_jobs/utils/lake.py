@@ -164,12 +164,18 @@ class LakeFiles:
         log.info("deleted %s", path)
         return True
 
-    def write_text(self, path: str, text: str) -> None:
-        """Writes a small text file (run records, reports), replacing it."""
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Writes a small file (run records, reports, Data Docs pages and their images), replacing it."""
         self.mkdirs(path.rstrip("/").rsplit("/", 1)[0])
         with self._fs.open(path, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
+
+    def write_text(self, path: str, text: str) -> None:
+        self.write_bytes(path, text.encode("utf-8"))
+
+    def read_bytes(self, path: str) -> bytes:
+        with self._fs.open(path, "rb") as stream:
+            return stream.read()
 
     def read_text(self, path: str) -> str:
-        with self._fs.open(path, "rb") as stream:
-            return stream.read().decode("utf-8")
+        return self.read_bytes(path).decode("utf-8")
