@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     spark_worker_memory: str = "4g"
     spark_connect_port: int = Field(15002, ge=1, le=65535)
     # Extra JVM options of the embedded stack's Spark Connect server and of its executors; empty: the JVM's
-    # defaults. docs/performance.md has a measured profile for small machines.
+    # defaults (docs/performance.md: a C1-only profile measured no faster).
     spark_connect_java_options: str = ""
 
     # MongoDB
