@@ -127,26 +127,25 @@ class TMDBMalformedResponse(TMDBError):
     reason = "malformed"
 
 
-class TMDBExportMissing(TMDBNotFound):
+class _ExportFileError(TMDBError):
+    """An error about one daily export file, which it names."""
+
+    def __init__(self, message: str, *, file_name: str, url: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.file_name = file_name
+        self.url = url
+
+
+class TMDBExportMissing(_ExportFileError, TMDBNotFound):
     """The file host has no export for that day (404): not published yet, or older than its three months."""
 
     reason = "export_missing"
 
-    def __init__(self, message: str, *, file_name: str, url: str, **details: Any) -> None:
-        super().__init__(message, **details)
-        self.file_name = file_name
-        self.url = url
 
-
-class TMDBExportCorrupt(TMDBMalformedResponse):
+class TMDBExportCorrupt(_ExportFileError, TMDBMalformedResponse):
     """An export that is not a whole gzip stream of JSON lines: cut short, not gzip, or a line that is not JSON."""
 
     reason = "export_corrupt"
-
-    def __init__(self, message: str, *, file_name: str, url: str, **details: Any) -> None:
-        super().__init__(message, **details)
-        self.file_name = file_name
-        self.url = url
 
 
 # ---- pure helpers --------------------------------------------------------------------------------------------
