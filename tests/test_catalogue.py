@@ -96,6 +96,7 @@ def test_a_first_load_stores_the_export_and_every_movie_s_details(spark, simulat
     fetched = details_ids(spark, first_load.settings, TEST_CLOCK)
     assert sorted(fetched) == sorted(wanted), "details of every movie, each once"
     assert first_load.record["bronze_rows"]["catalogue"] == len(wanted)
+    assert first_load.record["bronze_rows"]["people"] > 0, "the lists' movies still bring their top-billed cast"
 
 
 def test_a_failed_first_load_resumes_and_fetches_no_movie_twice(first_load) -> None:

@@ -185,9 +185,7 @@ class BronzeJob:
 
     def extract_reviews(self) -> StepResult:
         self._plan()  # fails clearly when extract-movies has not staged this hour yet
-        # Further review pages and cast for the movies of the lists; a catalogue movie keeps the first page of
-        # reviews its details carry (a million more requests would buy little).
-        movies = self._staged("movies", with_catalogue=False)
+        movies = self._listed_details()
         pages: dict[int, int] = {}
         if movies is not None:
             rows = movies.transform(transforms.review_page_counts).collect()
@@ -202,7 +200,7 @@ class BronzeJob:
 
     def extract_people(self) -> StepResult:
         plan = self._plan()
-        movies = self._staged("movies", with_catalogue=False)
+        movies = self._listed_details()
         cast: list[int] = []
         if movies is not None and self.settings.tmdb_top_cast > 0:
             rows = movies.transform(transforms.top_billed_cast, self.settings.tmdb_top_cast).collect()
@@ -415,14 +413,24 @@ class BronzeJob:
     def _summary_path(self, step: str) -> str:
         return f"{self.paths.staging(self.batch_run_id)}/_steps/{step}.json"
 
-    def _staged(self, dataset: str, *, with_catalogue: bool = True) -> DataFrame | None:
-        """The records staged for ``dataset``; for movies also the catalogue's details unless told otherwise."""
+    def _staged(self, dataset: str) -> DataFrame | None:
+        """The records staged for ``dataset``; for movies also the catalogue's details."""
         path = self._staging_path(dataset)
         staged = self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path) if self.fs.exists(path) else None
-        details = self._staged_details() if dataset == "movies" and with_catalogue else None
+        details = self._staged_details() if dataset == "movies" else None
         if staged is None or details is None:
             return staged if details is None else details
         return staged.unionByName(details)
+
+    def _listed_details(self) -> DataFrame | None:
+        """The staged movie records whose further review pages and cast a run fetches: in ``lists`` mode all of
+        them; in ``full`` mode those of the movies the lists name, wherever their details were staged (a catalogue
+        movie keeps the first review page its details carry: a million more requests would buy little)."""
+        movies = self._staged("movies")
+        if movies is None or self.settings.tmdb_catalogue == "lists":
+            return movies
+        listed = movies.where(F.col("source_list").isNotNull()).select("movie_id").distinct()
+        return movies.join(listed, "movie_id", "left_semi")
 
     def _stage(self, result: StepResult) -> None:
         """Overwrites this step's staged datasets and summary, so a retried step replaces what it staged."""
