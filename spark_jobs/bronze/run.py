@@ -34,7 +34,7 @@ import math
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,8 @@ STEPS = ("extract-movies", "extract-reviews", "extract-people", "validate", "sto
 CATALOGUE_DETAILS = "catalogue_details"
 EXPORT_FACTS = "catalogue-export"
 DETAILS_PER_FILE = 50_000
+# Movie ids handed to the extraction per query of the list of details to fetch.
+ID_CHUNK = 10_000
 
 
 class BronzeJob:
@@ -165,7 +167,7 @@ class BronzeJob:
         )
         catalogue.fetch_details(
             client,
-            (int(row.movie_id) for row in todo.toLocalIterator()),
+            _ids_in_chunks(todo),
             total=total,
             stage=self._stage_details,
             report=self._write_progress,
@@ -515,6 +517,15 @@ class BronzeJob:
     def _record_failure(self, step: str, error: str) -> None:
         summaries = self._step_summaries()
         self._write_record(summaries, {}, status="failed", error=f"{step}: {error}")
+
+
+def _ids_in_chunks(ids: DataFrame, chunk: int = ID_CHUNK) -> Iterator[int]:
+    """The ``movie_id`` values of ``ids`` in ascending order, fetched ``chunk`` at a time by key: a first load of
+    hours never holds a result stream open, nor more than one chunk of ids in this process."""
+    last = -1
+    while rows := ids.where(F.col("movie_id") > last).orderBy("movie_id").limit(chunk).collect():
+        yield from (int(row.movie_id) for row in rows)
+        last = int(rows[-1].movie_id)
 
 
 def _stage_summary(record: dict[str, Any]) -> dict[str, Any]:
