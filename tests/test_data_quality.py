@@ -134,7 +134,7 @@ def test_bronze_suite_rejects_unknown_endpoints_and_missing_bodies(spark, lake, 
     )
 
     report = suites.validate(
-        bronze,
+        suites.bronze_audit_frame(bronze),
         "bronze_movies",
         suites.bronze_suite(),
         batch_run_id=RUN,
@@ -143,7 +143,7 @@ def test_bronze_suite_rejects_unknown_endpoints_and_missing_bodies(spark, lake, 
     )
 
     assert sorted(report.critical_failures) == sorted(
-        ["raw_json is never null", f"api_endpoint is one of: {', '.join(suites.BRONZE_ENDPOINTS)}"]
+        ["raw_json_bytes is never null", f"api_endpoint is one of: {', '.join(suites.BRONZE_ENDPOINTS)}"]
     )
 
 

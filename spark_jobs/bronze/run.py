@@ -281,7 +281,7 @@ class BronzeJob:
 
     def _run_bronze_suite(self) -> dict[str, Any]:
         """The bronze Great Expectations suite over every staged record of this hour."""
-        from ge_expectations.batch_layer_suite import bronze_suite, validate
+        from ge_expectations.batch_layer_suite import bronze_audit_frame, bronze_suite, validate
 
         frames = [frame for dataset in BRONZE_DATASETS if (frame := self._staged(dataset)) is not None]
         if (facts := self._export_facts()) is not None:
@@ -292,7 +292,7 @@ class BronzeJob:
         for frame in frames[1:]:
             staged = staged.unionByName(frame)
         report = validate(
-            staged,
+            bronze_audit_frame(staged),
             "bronze",
             bronze_suite(),
             batch_run_id=self.batch_run_id,
