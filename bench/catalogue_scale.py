@@ -86,8 +86,7 @@ def catalogue_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
         except StepError as error:
             errors.append(f"{movies} movies: {error}")
         finally:
-            if not args.keep_work:
-                LakeFiles(lake).delete(lake)
+            LakeFiles(lake).delete(lake)
         size.update(summarise(size))
         sizes.append(size)
     return {
@@ -253,10 +252,10 @@ def fit_power(points: Sequence[tuple[int, float]]) -> tuple[float, float] | None
 def project(sizes: Sequence[Mapping[str, Any]], movies: int) -> dict[str, Any]:
     """Each curve's value at ``movies`` when that size was not measured, from the two largest sizes measured.
 
-    Times carry on their growth, ``a * N ** b`` with ``b`` at least 1: a fixed cost (the client's and the job's
-    start, Delta's snapshots) flattens the small sizes' curve, and at a larger size the rows dominate. The stack's
-    memory carries on its straight line (its JVMs' heaps are fixed, so this is an upper estimate). Empty when
-    ``movies`` was measured, or fewer than two sizes were.
+    A time is the larger of two readings of those sizes: a straight line (a fixed cost plus a cost per movie, what
+    the jobs' start, Delta's snapshots and the rows make) and the power law through them (``a * N ** b``, which
+    catches growth faster than the rows). The stack's memory carries on its straight line (its JVMs' heaps are
+    fixed, so this is an upper estimate). Empty when ``movies`` was measured, or fewer than two sizes were.
     """
     if any(size["movies"] == movies and size.get("daily") for size in sizes):
         return {}
@@ -267,16 +266,22 @@ def project(sizes: Sequence[Mapping[str, Any]], movies: int) -> dict[str, Any]:
         if fit is None:
             continue
         (n1, v1), (n2, v2) = points[-2:]
+        line = v2 + (v2 - v1) / (n2 - n1) * (movies - n2)
         if key == "stack":
-            value, exponent = round(v2 + (v2 - v1) / (n2 - n1) * (movies - n2), 2), None
+            value, method = round(line, 2), "straight line"
         else:
-            exponent = max(fit[1], 1.0)
-            value = round(v2 * (movies / n2) ** exponent, 1)
+            power = fit[0] * movies ** fit[1]
+            value = round(max(line, power), 1)
+            method = (
+                f"straight line ({(v2 - v1) / (n2 - n1) * 1000:.2f} s per 1,000 movies)"
+                if line >= power
+                else (f"power law N^{fit[1]:.2f}")
+            )
         projected[key] = {
             "movies": movies,
             "value": value,
             "unit": "GiB" if key == "stack" else "s",
-            "exponent": None if exponent is None else round(exponent, 2),
+            "method": method,
             "from_sizes": [n1, n2],
         }
     return projected

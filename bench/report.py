@@ -359,13 +359,13 @@ def catalogue_part(catalogue: Mapping[str, Any]) -> list[str]:
         projected_rows = [
             [curve_names.get(key, key), f"{found['movies']:,}",
              f"{found['value']:.2f} GiB" if found["unit"] == "GiB" else seconds(found["value"]),
-             "straight line" if found["exponent"] is None else f"N^{found['exponent']:g}",
+             found["method"],
              " and ".join(f"{movies:,}" for movies in found["from_sizes"])]
             for key, found in projection.items()
         ]  # fmt: skip
         lines += [
-            "**Projected, not measured**: the largest sizes measured carried on (times as N^b with b at least 1, "
-            "the stack's memory on a straight line).",
+            "**Projected, not measured**: the two largest sizes measured carried on (a time as the larger of their "
+            "straight line and their power law, the stack's memory on its straight line).",
             "",
             *table(["curve", "movies", "projected", "growth", "from sizes measured"], projected_rows),
         ]

@@ -76,19 +76,23 @@ def test_power_fit_goes_through_the_two_largest_sizes() -> None:
     assert scale * 1000**exponent == pytest.approx(200.0)
 
 
-def test_projection_carries_on_growth_of_at_least_linear_and_the_stacks_straight_line() -> None:
+def test_projection_takes_the_larger_of_the_straight_line_and_the_power_law() -> None:
     sizes = [
-        {"movies": 10_000, "steps": {"gold": {"wall_seconds": 50.0}}, "stack_peak_gib": 5.0, "daily": None},
-        {"movies": 100_000, "steps": {"gold": {"wall_seconds": 100.0}}, "stack_peak_gib": 6.0, "daily": None},
-    ]
+        {"movies": 10_000, "steps": {"gold": {"wall_seconds": 50.0}, "silver_full_refresh": {"wall_seconds": 10.0}},
+         "stack_peak_gib": 5.0, "daily": None},
+        {"movies": 100_000, "steps": {"gold": {"wall_seconds": 140.0}, "silver_full_refresh": {"wall_seconds": 400.0}},
+         "stack_peak_gib": 6.0, "daily": None},
+    ]  # fmt: skip
 
     projected = project(sizes, 1_000_000)
 
-    # Sub-linear between the measured sizes (fixed costs), carried on as linear.
-    assert projected["gold"]["value"] == pytest.approx(1000.0)
+    # A fixed cost flattens Gold's curve: 50 s + 1 s a thousand movies.
+    assert projected["gold"]["value"] == pytest.approx(1040.0)
     assert projected["gold"]["from_sizes"] == [10_000, 100_000]
+    # Silver grows faster than its rows (N^1.6): the power law is the larger.
+    assert projected["silver_full_refresh"]["value"] == pytest.approx(400.0 * 10**1.60206, rel=1e-3)
     assert projected["stack"]["value"] == pytest.approx(16.0)
-    assert "silver_full_refresh" not in projected
+    assert "daily" not in projected
 
 
 def test_nothing_is_projected_for_a_size_that_was_measured() -> None:
