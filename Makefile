@@ -45,8 +45,8 @@ lock: ## Re-resolve requirements.lock from pyproject.toml with uv (on PATH, or m
 
 # ---------------------------------------------------------------- the product in one command
 .PHONY: demo
-demo: $(SETUP_STAMP) ## Set up, start the embedded stack, run the pipeline for a short history, print results
-	@$(LOCAL) demo $(if $(RUNS),--runs $(RUNS))
+demo: $(SETUP_STAMP) ## Set up, start the embedded stack, run the pipeline for a short history, print results (CATALOGUE=full: the whole simulated catalogue)
+	@$(LOCAL) demo $(if $(RUNS),--runs $(RUNS)) $(if $(CATALOGUE),--catalogue $(CATALOGUE))
 
 # ---------------------------------------------------------------- quality
 .PHONY: lint

@@ -17,6 +17,8 @@ Sections (``--only`` picks some; the others are carried over from the previous r
 - ``export``: ``--documents`` (50,000) documents of one view into nx-27017 (``scripts/bench_export.py``);
 - ``stack`` (only with ``--with-stack`` or ``--only stack``): ``tmdb_batch_pipeline`` triggered on the running
   embedded stack, seconds from the trigger to its last served document, and the stack's memory at rest and peak;
+- ``catalogue-ingestion`` (only with ``--only``): the catalogue mode's first load (``TMDB_CATALOGUE=full``) at
+  ``--catalogue-ingestion-sizes`` movies against the simulator at 1,000 requests/s (:mod:`bench.catalogue_ingestion`);
 - ``task-startup`` and ``backfill`` (also on the running stack): a Spark task's own start-up (process start to its
   first Spark Connect request answered), and ``make backfill`` of ``--backfill``'s dates with the seed's month
   projected from it (:mod:`bench.stack_tasks`);
@@ -69,6 +71,12 @@ def _stack_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return stack_section(args, workdir)
 
 
+def _catalogue_ingestion_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from bench.catalogue_ingestion import catalogue_ingestion_section
+
+    return catalogue_ingestion_section(args, workdir)
+
+
 def _task_startup_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from bench.stack_tasks import task_startup_section
 
@@ -97,6 +105,7 @@ SECTIONS: dict[str, Section] = {
     "task-startup": _task_startup_section,
     "backfill": _backfill_section,
     "catalogue": _catalogue_section,
+    "catalogue-ingestion": _catalogue_ingestion_section,
 }
 DEFAULT_SECTIONS = ("ingestion", "runs", "processing", "export")
 # On the running embedded stack (make up first): --with-stack or --only.
@@ -136,6 +145,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--fresh", action="store_true", help="do not carry over the sections this invocation does not run")
     add("--days", type=_int_list, default=[1, 30, 90], help="history sizes of the processing section (1,30,90)")
     add("--runs-per-day", type=int, default=6)
+    add(
+        "--catalogue-ingestion-sizes",
+        type=_int_list,
+        default=[10_000, 100_000],
+        help="catalogue-ingestion: catalogue sizes of the first load (10000,100000)",
+    )
     add("--documents", type=int, default=50_000, help="documents of the export section (50000)")
     add("--test-pages", type=int, default=2, help="pages a list of the test run (the seed's 2)")
     add("--full-pages", type=int, default=20, help="pages a list of the full and steady runs (the seed's 20)")
@@ -200,6 +215,7 @@ def scale_of(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "task-startup": ("probes",),
         "backfill": ("backfill",),
         "catalogue": ("catalogue_sizes",),
+        "catalogue-ingestion": ("catalogue_ingestion_sizes",),
     }[name]
     return {key: getattr(args, key) for key in keys}
 

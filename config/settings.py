@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     # 429s have their own, larger budget: the client slows down and waits rather than losing the request.
     tmdb_max_rate_limited_retries: int = Field(30, ge=0, le=1000)
     tmdb_progress_interval_seconds: float = Field(10.0, gt=0)
+    # lists: each run reads the popular, top rated and now playing lists (the seed's behaviour). full: the run
+    # that first sees a day's ID export also loads it into bronze/catalogue and fetches the details of every
+    # movie never seen and of those in the change feed since the previous export (see master_dataset/README.md).
+    tmdb_catalogue: Literal["lists", "full"] = "lists"
+    tmdb_catalogue_include_adult: bool = False
 
     # TMDB simulator (used whenever no TMDB key or token is set)
     tmdb_simulator_port: int = Field(8765, ge=1, le=65535)

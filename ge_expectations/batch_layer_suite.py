@@ -57,6 +57,7 @@ BRONZE_ENDPOINTS = [
     "/movie/{id}",
     "/movie/{id}/reviews",
     "/person/{id}",
+    "/p/exports/movie_ids",
 ]
 
 

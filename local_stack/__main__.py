@@ -278,7 +278,14 @@ def demo(_stack: EmbeddedStack, args: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="make demo")
     parser.add_argument("--runs", type=int, default=2, help="logical hours of history (4 hours apart)")
-    return run_demo(parser.parse_args(args).runs)
+    parser.add_argument(
+        "--catalogue",
+        choices=("lists", "full"),
+        default="lists",
+        help="lists: the seed's run; full: TMDB_CATALOGUE=full over a small simulated catalogue (make down-v first)",
+    )
+    options = parser.parse_args(args)
+    return run_demo(options.runs, options.catalogue)
 
 
 COMMANDS = {

@@ -21,13 +21,14 @@ recorded as observed at a time it was not.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -263,17 +264,29 @@ def check_api_health(client: TMDBClient) -> datetime:
 Handler = Callable[[TMDBResponse], None]
 
 
-class _Extraction:
+class Extraction:
     """Runs a step's requests on the client's pool; handlers (which may queue more) run on the calling thread.
 
     A bad key stops everything at once. So does a run of consecutive transport failures (the network or the API
     is down): retrying the remaining thousand requests one by one would only delay the same answer.
     """
 
-    def __init__(self, client: TMDBClient, result: StepResult, progress_interval: float) -> None:
+    def __init__(
+        self,
+        client: TMDBClient,
+        result: StepResult,
+        progress_interval: float,
+        *,
+        total: int | None = None,
+        flush: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.client = client
         self.result = result
         self.progress_interval = progress_interval
+        # A long step knows its total in advance (its requests are fed as they go) and keeps what it fetched
+        # with ``flush`` at every progress interval and when it stops, whatever stops it.
+        self.total = total
+        self.flush = flush
         self._pending: dict[Future, tuple[str, str, Handler]] = {}
         # Futures report themselves here when done: O(1) per completion, however many thousands are queued.
         self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()
@@ -288,26 +301,55 @@ class _Extraction:
         self._pending[future] = (endpoint, key, handler)
         future.add_done_callback(self._done.put)
 
-    def run(self) -> None:
+    def run(self, more: Iterable[Callable[[], None]] = (), max_pending: int = 0) -> None:
+        """Settles every request; ``more`` (calls that each queue one request) is fed as the pending ones fall
+        under ``max_pending``, so a million requests never wait in memory at once."""
         started = time.monotonic()
         stop = threading.Event()
         reporter = threading.Thread(target=self._report, args=(stop, started), name="progress", daemon=True)
         reporter.start()
+        feed = iter(more)
+        fed_all = max_pending <= 0
+        flushed_at = started
         try:
-            while self._pending:
+            while True:
+                while not fed_all and len(self._pending) < max_pending:
+                    queue_one = next(feed, None)
+                    if queue_one is None:
+                        fed_all = True
+                    else:
+                        queue_one()
+                if not self._pending:
+                    break
                 future = self._done.get()
                 endpoint, key, handler = self._pending.pop(future)
                 self._settle(future, endpoint, key, handler)
+                if self.flush and time.monotonic() - flushed_at >= self.progress_interval:
+                    self.flush(self.progress(started))
+                    flushed_at = time.monotonic()
         except BaseException:
-            for future in self._pending:
-                future.cancel()
+            self._salvage()
             raise
         finally:
             stop.set()
             reporter.join()
-            self.result.duration_seconds = time.monotonic() - started
+            self.result.duration_seconds += time.monotonic() - started
             self.result.client = self.client.stats.snapshot()
+            if self.flush:
+                self.flush(self.progress(started))
             self._log_progress(started, final=True)
+
+    def _salvage(self) -> None:
+        """The step stops: requests not sent yet are cancelled, those in flight awaited and what they brought
+        handled, so that the flush keeps every answer received and a resumed run asks for none of them again."""
+        for future in self._pending:
+            future.cancel()
+        wait(list(self._pending), timeout=self.client.timeout * 2)
+        for future, (_endpoint, _key, handler) in list(self._pending.items()):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
+                    handler(future.result())
+        self._pending.clear()
 
     def _settle(self, future: Future, endpoint: str, key: str, handler: Handler) -> None:
         tally = self.result.tallies[endpoint]
@@ -352,24 +394,40 @@ class _Extraction:
         while not stop.wait(self.progress_interval):
             self._log_progress(started)
 
-    def _log_progress(self, started: float, final: bool = False) -> None:
+    def progress(self, started: float) -> dict[str, Any]:
+        """Requests settled against the total, the rate, the time left at that rate, failures and 429s."""
         tallies = list(self.result.tallies.values())
-        expected = sum(t.expected for t in tallies)
         settled = sum(t.fetched + t.failed for t in tallies)
-        failed = sum(t.failed for t in tallies)
-        stats = self.client.stats
+        total = self.total if self.total is not None else sum(t.expected for t in tallies)
         elapsed = max(time.monotonic() - started, 1e-9)
+        rate = settled / elapsed
+        return {
+            "step": self.result.step,
+            "done": settled,
+            "total": total,
+            "requests_per_second": round(rate, 2),
+            "eta_seconds": round((total - settled) / rate) if rate > 0 and total >= settled else None,
+            "failed": sum(t.failed for t in tallies),
+            "rate_limited": self.client.stats["rate_limited"],
+            "retries": self.client.stats["retries"],
+            "elapsed_seconds": round(elapsed, 1),
+        }
+
+    def _log_progress(self, started: float, final: bool = False) -> None:
+        p = self.progress(started)
+        eta = f"ETA {p['eta_seconds']} s" if p["eta_seconds"] is not None else "ETA unknown"
         log.info(
-            "%s %s: %d/%d done, %.1f req/s, %d failed, %d rate-limited (429), %d retries, %.0f s",
-            self.result.step,
+            "%s %s: %d/%d done, %.1f req/s, %s, %d failed, %d rate-limited (429), %d retries, %.0f s",
+            p["step"],
             "finished" if final else "progress",
-            settled,
-            expected,
-            stats["requests"] / elapsed,
-            failed,
-            stats["rate_limited"],
-            stats["retries"],
-            elapsed,
+            p["done"],
+            p["total"],
+            p["requests_per_second"],
+            eta,
+            p["failed"],
+            p["rate_limited"],
+            p["retries"],
+            p["elapsed_seconds"],
         )
 
 
@@ -399,14 +457,22 @@ def extract_movies(
     plan: RunPlan,
     *,
     pages: int,
-    known_details: Mapping[int, datetime],
+    known_details: Mapping[int, datetime] | Callable[[set[int]], Mapping[int, datetime]],
     details_max_age_hours: float,
     progress_interval: float = 10.0,
+    result: StepResult | None = None,
 ) -> StepResult:
-    """List pages (or discover pages in a backfill) and the details of new or stale movies, as bronze records."""
-    result = StepResult("extract-movies", records={"movies": []})
-    records = result.records["movies"]
-    extraction = _Extraction(client, result, progress_interval)
+    """List pages (or discover pages in a backfill) and the details of new or stale movies, as bronze records.
+
+    Details are requested once every page is read. ``known_details`` says when each movie's details were last
+    fetched: a mapping, or a function asked once about the listed movies only (a catalogue of a million movies
+    is not loaded to decide about a thousand). ``result`` continues a step that fetched something already (the
+    catalogue's part).
+    """
+    last_fetched = known_details if callable(known_details) else lambda _ids: known_details
+    result = result or StepResult("extract-movies")
+    records = result.records.setdefault("movies", [])
+    extraction = Extraction(client, result, progress_interval)
     seen: set[int] = set()
     skipped_fresh = 0
 
@@ -415,24 +481,11 @@ def extract_movies(
         records.append(BronzeRecord(schema.MOVIE_DETAILS, movie_id, None, None, response.received_at, response.text))
 
     def on_entries(source: str, endpoint: str, page: int, response: TMDBResponse) -> None:
-        nonlocal skipped_fresh
         # Read the whole page before keeping any of it: a page with a broken entry is rejected as a whole.
         entries = [(int(entry["id"]), entry_json(entry)) for entry in response.data["results"]]
         for index, (movie_id, raw) in enumerate(entries):
             records.append(BronzeRecord(endpoint, movie_id, source, list_rank(page, index), response.received_at, raw))
-            if movie_id in seen:
-                continue
             seen.add(movie_id)
-            if needs_fetch(movie_id, known_details.get(movie_id), plan.server_time, details_max_age_hours):
-                extraction.request(
-                    schema.MOVIE_DETAILS,
-                    str(movie_id),
-                    on_details,
-                    {"append_to_response": schema.DETAILS_APPEND},
-                    id=movie_id,
-                )
-            else:
-                skipped_fresh += 1
 
     def list_handler(source: str, endpoint: str, page: int, params: Mapping[str, Any]) -> Handler:
         def handle(response: TMDBResponse) -> None:
@@ -450,11 +503,21 @@ def extract_movies(
         endpoint = schema.SOURCE_LISTS[source]
         extraction.request(endpoint, "page 1", list_handler(source, endpoint, 1, params), {**params, "page": 1})
     extraction.run()
-    result.info = {
-        "plan": plan.to_dict(),
-        "movies_listed": len(seen),
-        "details_skipped_fresh": skipped_fresh,
-    }
+    fetched = last_fetched(seen)
+    details = {"append_to_response": schema.DETAILS_APPEND}
+    for movie_id in sorted(seen):
+        if needs_fetch(movie_id, fetched.get(movie_id), plan.server_time, details_max_age_hours):
+            extraction.request(schema.MOVIE_DETAILS, str(movie_id), on_details, details, id=movie_id)
+        else:
+            skipped_fresh += 1
+    extraction.run()
+    result.info.update(
+        {
+            "plan": plan.to_dict(),
+            "movies_listed": len(seen),
+            "details_skipped_fresh": skipped_fresh,
+        }
+    )
     log.info(
         "extract-movies (%s): %d list entries of %d movies, details fetched for %d, %d still fresh",
         plan.mode,
@@ -472,7 +535,7 @@ def extract_reviews(
     """Review pages 2..min(total_pages, cap) of each movie (page 1 came embedded in its details)."""
     result = StepResult("extract-reviews", records={"reviews": []})
     records = result.records["reviews"]
-    extraction = _Extraction(client, result, progress_interval)
+    extraction = Extraction(client, result, progress_interval)
 
     def on_page(response: TMDBResponse) -> None:
         movie_id = int(response.path.split("/")[2])
@@ -498,7 +561,7 @@ def extract_people(
     """``/person/{id}`` for every given person who is new or stale."""
     result = StepResult("extract-people", records={"people": []})
     records = result.records["people"]
-    extraction = _Extraction(client, result, progress_interval)
+    extraction = Extraction(client, result, progress_interval)
 
     def on_person(response: TMDBResponse) -> None:
         person_id = int(response.data["id"])
@@ -584,6 +647,7 @@ def build_run_record(
     starts = [datetime.fromisoformat(summary["started_at"]) for summary in step_summaries]
     started = min(starts) if starts else finished
     plan = next((summary["plan"] for summary in step_summaries if "plan" in summary), {})
+    catalogue = next((summary["catalogue"] for summary in step_summaries if "catalogue" in summary), None)
     steps = {
         summary["step"]: {
             "duration_seconds": summary["duration_seconds"],
@@ -600,6 +664,8 @@ def build_run_record(
         "mode": plan.get("mode"),
         "server_time": plan.get("server_time"),
         "release_days": plan.get("release_days", []),
+        # The catalogue mode's export, change feed and details counts (TMDB_CATALOGUE=full), else None.
+        "catalogue": catalogue,
         "base_url": base_url,
         "started_at": started.isoformat(),
         "finished_at": finished.isoformat(),

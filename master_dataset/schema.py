@@ -10,6 +10,7 @@ from __future__ import annotations
 from pyspark.sql.types import (
     ArrayType,
     BooleanType,
+    DateType,
     DoubleType,
     IntegerType,
     LongType,
@@ -27,6 +28,9 @@ DISCOVER = "/discover/movie"
 MOVIE_DETAILS = "/movie/{id}"
 MOVIE_REVIEWS = "/movie/{id}/reviews"
 PERSON = "/person/{id}"
+# The daily movie ID export on TMDB's file host (bronze/catalogue holds its lines, one row a movie).
+MOVIE_EXPORT = "/p/exports/movie_ids"
+EXPORT_SOURCE = "export"
 # source_list of a list entry -> the endpoint it comes from.
 SOURCE_LISTS: dict[str, str] = {
     "popular": POPULAR,
@@ -48,6 +52,9 @@ PARTITION_COLUMNS = ("year", "month", "day", "hour")
 # compacted by day (OPTIMIZE in the retention job), and replaceWhere on all four columns still owns one hour.
 TABLE_PARTITION_COLUMNS = ("year", "month", "day")
 
+# bronze/catalogue: one row per line of a daily export, partitioned by the export's day (a day is loaded once).
+CATALOGUE_PARTITION_COLUMNS = ("export_date",)
+
 # One row of a bronze dataset as extracted (and staged), before the partition columns are added.
 BRONZE_RECORD_SCHEMA = StructType(
     [
@@ -63,6 +70,8 @@ BRONZE_RECORD_SCHEMA = StructType(
 BRONZE_SCHEMA = StructType(
     [*BRONZE_RECORD_SCHEMA.fields, *(StructField(name, IntegerType(), False) for name in PARTITION_COLUMNS)]
 )
+
+CATALOGUE_SCHEMA = StructType([*BRONZE_RECORD_SCHEMA.fields, StructField("export_date", DateType(), False)])
 
 # ---- raw payloads ------------------------------------------------------------------------------------------------
 
@@ -84,6 +93,17 @@ MOVIE_LIST_ENTRY_SCHEMA = StructType(
         StructField("video", BooleanType()),
         StructField("vote_average", DoubleType()),
         StructField("vote_count", IntegerType()),
+    ]
+)
+
+# A line of the daily movie ID export.
+MOVIE_EXPORT_ENTRY_SCHEMA = StructType(
+    [
+        StructField("adult", BooleanType()),
+        StructField("id", IntegerType()),
+        StructField("original_title", StringType()),
+        StructField("popularity", DoubleType()),
+        StructField("video", BooleanType()),
     ]
 )
 
@@ -268,6 +288,7 @@ PERSON_SCHEMA = StructType(
 PAYLOAD_SCHEMAS: dict[str, StructType] = {
     **dict.fromkeys(LIST_ENDPOINTS, MOVIE_LIST_ENTRY_SCHEMA),
     MOVIE_DETAILS: MOVIE_DETAILS_SCHEMA,
+    MOVIE_EXPORT: MOVIE_EXPORT_ENTRY_SCHEMA,
     MOVIE_REVIEWS: REVIEW_PAGE_SCHEMA,
     PERSON: PERSON_SCHEMA,
 }

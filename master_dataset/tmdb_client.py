@@ -524,6 +524,7 @@ class TMDBClient:
         self.base_url = base_url.rstrip("/")
         self.files_base_url = files_base_url.rstrip("/")
         self.concurrency = concurrency
+        self.timeout = timeout
         self.max_retries = max_retries
         self.max_rate_limited_retries = max_rate_limited_retries
         self.backoff = backoff

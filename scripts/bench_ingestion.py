@@ -31,6 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+from pyspark.sql import SparkSession
+
 from config.settings import Settings, load_settings
 from master_dataset.simulator import control
 from spark_jobs.bronze import run
@@ -79,7 +81,9 @@ def settings_for(
 def measure(name: str, settings: Settings, hour: datetime) -> dict[str, Any]:
     started = time.monotonic()
     # The run record, as update-metadata writes it: requests, steps and endpoints.
-    record = run.main(["--logical-date", hour.isoformat(), "--step", "all"], settings)["update-metadata"]
+    record = run.run(SparkSession.getActiveSession(), ["--logical-date", hour.isoformat(), "--step", "all"], settings)[
+        "update-metadata"
+    ]
     wall = time.monotonic() - started
     steps = record["steps"]
     busy = sum(s["requests"] / s["requests_per_second"] for s in steps.values() if s["requests_per_second"])

@@ -8,6 +8,7 @@ expires once the span it stands for started before the cutoff (the logical hour 
 | table | partition (its age) | kept for |
 |---|---|---|
 | bronze/{movies,reviews,people} | year, month, day + the hour column | BRONZE_RETENTION_DAYS |
+| bronze/catalogue | export_date (the day of the daily export) | BRONZE_RETENTION_DAYS |
 | quarantine/* | batch_run_id (the run's hour) | BRONZE_RETENTION_DAYS (the raw records they hold) |
 | silver/movie_observations | observed_date (a whole day) | SILVER_RETENTION_DAYS |
 | gold/<view> | batch_run_id (the run's hour) | GOLD_RETENTION_DAYS |
@@ -48,14 +49,14 @@ from config.settings import Settings, get_settings
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils import tables
 from spark_jobs.utils.job_entry import run_as_program
-from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, LakePaths, open_lake
+from spark_jobs.utils.lake import BRONZE_CATALOGUE, BRONZE_DATASETS, LakeFiles, LakePaths, open_lake
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger(__name__)
 
-Partitioning = Literal["hour", "observed_date", "batch_run_id"]
+Partitioning = Literal["hour", "observed_date", "export_date", "batch_run_id"]
 # Plain-file layers whose batch_run_id= folders expire after GOLD_RETENTION_DAYS.
 FOLDER_LAYERS = ("quality", "metadata")
 # Tables OPTIMIZE clusters by a column; the others it only compacts.
@@ -94,6 +95,8 @@ def commit_name(hour: LogicalHour) -> str:
 def rule_for(table: str, settings: Settings) -> Rule | None:
     """The retention of a table (``layer/name``); None for the tables no rows expire from."""
     layer = table.split("/", 1)[0]
+    if table == f"bronze/{BRONZE_CATALOGUE}":
+        return Rule("export_date", settings.bronze_retention_days)
     if layer == "bronze":
         return Rule("hour", settings.bronze_retention_days)
     if layer == "quarantine":
@@ -119,9 +122,9 @@ def hour_condition(cutoff: LogicalHour) -> str:
     return f"{day_key} <= {day} AND ({day_key}) * 100 + hour < {day * 100 + start.hour}"
 
 
-def date_condition(cutoff: LogicalHour) -> str:
-    """Observations of the days that ended by ``cutoff``."""
-    return f"observed_date < DATE'{cutoff.start.date().isoformat()}'"
+def date_condition(cutoff: LogicalHour, column: str = "observed_date") -> str:
+    """Rows of the days (``column``) that ended by ``cutoff``: observations, or daily exports."""
+    return f"{column} < DATE'{cutoff.start.date().isoformat()}'"
 
 
 def expired_runs(run_ids: Iterable[str], cutoff: LogicalHour) -> list[str]:
@@ -147,13 +150,13 @@ def find_expired(spark: SparkSession, table: str, path: str, rule: Rule, hour: L
         runs = expired_runs((run for run in rows if run is not None), cutoff)
         partitions = tuple((f"batch_run_id={run}", rows[run]) for run in runs)
         return Expired(table, tables.is_in("batch_run_id", runs), partitions)
-    if rule.partitioning == "observed_date":
-        condition = date_condition(cutoff)
+    if rule.partitioning in ("observed_date", "export_date"):
+        column = rule.partitioning
+        condition = date_condition(cutoff, column)
         counts = spark.sql(
-            f"SELECT observed_date, count(*) AS n FROM {source} WHERE {condition} "
-            "GROUP BY observed_date ORDER BY observed_date"
+            f"SELECT {column} AS day, count(*) AS n FROM {source} WHERE {condition} GROUP BY {column} ORDER BY day"
         ).collect()
-        partitions = tuple((f"observed_date={row.observed_date.isoformat()}", int(row.n)) for row in counts)
+        partitions = tuple((f"{column}={row.day.isoformat()}", int(row.n)) for row in counts)
         return Expired(table, condition, partitions)
     condition = hour_condition(cutoff)
     counts = spark.sql(

@@ -17,6 +17,7 @@ NOW = LogicalHour.parse("2025-11-09T00:00:00+00:00")
 OLD_HOUR, NEW_HOUR = LogicalHour.parse("2025-08-01T08:00:00+00:00"), LogicalHour.parse("2025-11-01T08:00:00+00:00")
 OLD_RUN, NEW_RUN = "batch_2019_01_01_00", "batch_2025_11_08_20"
 BRONZE = "movie_id int, batch_run_id string, year int, month int, day int, hour int"
+CATALOGUE = "movie_id int, batch_run_id string, export_date date"
 
 
 def write_bronze_hour(spark, paths: LakePaths, hour: LogicalHour, movie_ids: list[int]) -> None:
@@ -26,6 +27,14 @@ def write_bronze_hour(spark, paths: LakePaths, hour: LogicalHour, movie_ids: lis
     tables.replace_where(
         frame.coalesce(1), paths.bronze("movies"), tables.predicate(hour.partition), ["year", "month", "day"]
     )
+
+
+def write_export(spark, paths: LakePaths, hour: LogicalHour, movie_ids: list[int]) -> None:
+    """A daily export as the Bronze job stores it: its export_date partition of bronze/catalogue."""
+    day = hour.start.date()
+    frame = spark.createDataFrame([(m, hour.batch_run_id, day) for m in movie_ids], CATALOGUE)
+    tables.commits_as(spark, hour.batch_run_id)
+    tables.replace_where(frame, paths.bronze("catalogue"), f"export_date = '{day}'", ["export_date"])
 
 
 def write_gold_run(spark, paths: LakePaths, run: str, genres: list[str]) -> None:
@@ -40,6 +49,8 @@ def build_lake(spark, lake_root: str) -> LakePaths:
     paths, files = LakePaths(lake_root), LakeFiles(lake_root)
     write_bronze_hour(spark, paths, OLD_HOUR, [1, 2])
     write_bronze_hour(spark, paths, NEW_HOUR, [3])
+    write_export(spark, paths, OLD_HOUR, [1, 2, 3])
+    write_export(spark, paths, NEW_HOUR, [1, 2, 3, 4])
     write_gold_run(spark, paths, OLD_RUN, ["Drama", "Horror"])
     write_gold_run(spark, paths, NEW_RUN, ["Drama"])
     for run in (OLD_RUN, NEW_RUN):
@@ -72,6 +83,7 @@ def test_run_ids_compare_as_logical_hours_and_other_values_stay() -> None:
 def test_each_table_has_the_retention_of_its_layer() -> None:
     settings = load_settings(_env_file=None, bronze_retention_days=5, silver_retention_days=6, gold_retention_days=7)
     assert retention.rule_for("bronze/people", settings) == retention.Rule("hour", 5)
+    assert retention.rule_for("bronze/catalogue", settings) == retention.Rule("export_date", 5)
     assert retention.rule_for("quarantine/silver_movies", settings) == retention.Rule("batch_run_id", 5)
     assert retention.rule_for("silver/movie_observations", settings) == retention.Rule("observed_date", 6)
     assert retention.rule_for("gold/trending_scores", settings) == retention.Rule("batch_run_id", 7)
@@ -96,6 +108,7 @@ def test_dry_run_lists_expired_partitions_and_vacuumable_files_and_changes_nothi
     report = summary["tables"]
     assert report["bronze/movies"]["expired"] == [{"partition": "year=2025/month=8/day=1/hour=8", "rows": 2}]
     assert report["gold/genre_analytics"]["expired"] == [{"partition": f"batch_run_id={OLD_RUN}", "rows": 2}]
+    assert report["bronze/catalogue"]["expired"] == [{"partition": "export_date=2025-08-01", "rows": 3}]
     assert report["bronze/movies"]["vacuum_files"] == []
     assert {f.rsplit("/genre_analytics/", 1)[1] for f in report["gold/genre_analytics"]["vacuum_files"]} == unread
     assert summary["folders"] == [paths.metadata("gold_runs", OLD_RUN)]
@@ -116,6 +129,8 @@ def test_retention_deletes_and_vacuums_expired_bronze_hours_and_gold_runs(spark,
 
     report = summary["tables"]
     assert (report["bronze/movies"]["deleted_rows"], report["gold/genre_analytics"]["deleted_rows"]) == (2, 2)
+    catalogue = spark.read.format("delta").load(paths.bronze("catalogue"))
+    assert report["bronze/catalogue"]["deleted_rows"] == 3 and catalogue.count() == 4
     assert report["bronze/movies"]["vacuumed_files"] + report["gold/genre_analytics"]["vacuumed_files"] == 2
     assert data_files(old_bronze) == set() and data_files(old_gold) == set()
     bronze = spark.read.format("delta").load(paths.bronze("movies"))

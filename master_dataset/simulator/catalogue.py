@@ -242,6 +242,10 @@ class Catalogue:
         offset = movie_id - MOVIE_ID_OFFSET
         return offset >= 0 and offset % MOVIE_ID_STRIDE == 0 and offset // MOVIE_ID_STRIDE < self.movie_count
 
+    def movie_index(self, movie_id: int) -> int | None:
+        """The position of ``movie_id`` in the catalogue, or None when it is not one of its movies."""
+        return (movie_id - MOVIE_ID_OFFSET) // MOVIE_ID_STRIDE if self.has_movie(movie_id) else None
+
     def is_adult(self, movie_id: int) -> bool:
         """A pure function of the id (no core needed), so the change feed can say it cheaply."""
         return (_mix64(_adult_key(self.seed) ^ movie_id) >> 11) / float(1 << 53) < ADULT_SHARE

@@ -10,7 +10,8 @@ never rate limited, delayed or faulted:
 - ``GET/PUT /__simulator/clock``: ``{"now": ISO or null, "frozen": bool}``; null returns to real time.
 - ``GET/PUT /__simulator/faults``: latency, fault shares, rate limit and targeted fault rules (see ``Faults``).
 - ``GET/DELETE /__simulator/stats``: requests served (``export_requests`` of them to the file host) by status,
-  429s and faults injected; DELETE resets them.
+  429s and faults injected, and movie details answered whole (``movie_details_served``), of which for a movie
+  already answered before (``movie_details_repeated``: a resumed load should add none); DELETE resets them.
 
 Every response carries a ``Date`` header equal to the simulated clock, which is what the ingestion records as the
 extraction time, so a history built with a moving clock is honest.
@@ -204,6 +205,8 @@ class SimulatorState:
         self._window: deque[float] = deque()
         self._random = random.Random(config.seed)
         self.stats: Counter[str] = Counter()
+        # Whole details answers per movie (saturating at 255), one byte a movie even for a million of them.
+        self._details_served = bytearray(config.movies)
 
     @property
     def faults(self) -> Faults:
@@ -220,6 +223,17 @@ class SimulatorState:
         with self._lock:
             self.stats[key] += 1
 
+    def count_details(self, movie_id: int) -> None:
+        """Counts a whole details answer, and whether the movie had one before."""
+        index = self.catalogue.movie_index(movie_id)
+        with self._lock:
+            self.stats["movie_details_served"] += 1
+            if index is None:
+                return
+            if self._details_served[index]:
+                self.stats["movie_details_repeated"] += 1
+            self._details_served[index] = min(255, self._details_served[index] + 1)
+
     def stats_snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self.stats)
@@ -227,6 +241,7 @@ class SimulatorState:
     def reset_stats(self) -> None:
         with self._lock:
             self.stats.clear()
+            self._details_served = bytearray(len(self._details_served))
 
     def admit(self) -> float | None:
         """Sliding one-second window; returns the Retry-After seconds when the request is over the limit."""
@@ -451,6 +466,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "truncated":
             # A complete HTTP response whose JSON stops half way: only parsing can tell.
             body = body[: max(1, len(body) // 2)]
+        elif match := _MOVIE.match(path):
+            state.count_details(int(match.group(1)))
         self._send(200, body)
 
     def _fault(self, path: str) -> tuple[bool, str | None]:

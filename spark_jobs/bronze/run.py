@@ -26,22 +26,29 @@ on the lake (never a worker's local disk), with a JSON summary per step under ``
 from __future__ import annotations
 
 import argparse
+import functools
+import io
 import json
 import logging
+import math
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from pyspark.sql import functions as F
+
 from config.settings import Settings, get_settings
-from master_dataset import ingestion, schema
+from master_dataset import catalogue, ingestion, schema
 from master_dataset.ingestion import BronzeRecord, ExtractionFailed, RunPlan, StepResult
 from master_dataset.partitioning import LogicalHour
 from master_dataset.tmdb_client import TMDBClient, TMDBError
 from spark_jobs.bronze import transforms
 from spark_jobs.utils import tables
 from spark_jobs.utils.job_entry import run_as_program
-from spark_jobs.utils.lake import BRONZE_DATASETS, LakeFiles, open_lake
+from spark_jobs.utils.lake import BRONZE_CATALOGUE, BRONZE_DATASETS, LakeFiles, open_lake
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,6 +57,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STEPS = ("extract-movies", "extract-reviews", "extract-people", "validate", "store", "update-metadata")
+# The catalogue mode's staging: the day's export file, the details answers (one Parquet file per progress
+# interval), and what the download found (its summary under _steps/).
+CATALOGUE_DETAILS = "catalogue_details"
+EXPORT_FACTS = "catalogue-export"
+DETAILS_PER_FILE = 50_000
+# Movie ids handed to the extraction per query of the list of details to fetch.
+ID_CHUNK = 10_000
 
 
 class BronzeJob:
@@ -110,7 +124,13 @@ class BronzeJob:
             server_time = ingestion.check_api_health(client)
             plan = ingestion.plan_run(self.hour, server_time, s.batch_interval_hours)
             log.info("%s run of %s (API clock %s)", plan.mode, self.hour.iso, server_time.isoformat())
-            known = self._latest_fetches("movies", schema.MOVIE_DETAILS)
+            result = StepResult("extract-movies")
+            if s.tmdb_catalogue == "full":
+                # The catalogue first: it is the long part, and the lists then find its movies staged.
+                self._extract_catalogue(client, plan, result)
+                known: Any = functools.partial(self._last_fetched, fetched_now=plan.server_time)
+            else:
+                known = self._latest_fetches("movies", schema.MOVIE_DETAILS)
             return ingestion.extract_movies(
                 client,
                 plan,
@@ -118,11 +138,56 @@ class BronzeJob:
                 known_details=known,
                 details_max_age_hours=s.tmdb_details_max_age_hours,
                 progress_interval=s.tmdb_progress_interval_seconds,
+                result=result,
             )
+
+    def _extract_catalogue(self, client: TMDBClient, plan: RunPlan, result: StepResult) -> None:
+        """The catalogue mode's part of extract-movies (see master_dataset/catalogue.py): stage the day's export,
+        read the change feed, fetch the details of new and changed movies; resumes what an earlier attempt of
+        this step staged."""
+        export = catalogue.plan_export(plan, self._stored_exports())
+        if export is None:
+            reason = "export stored already" if plan.mode == "live" else "a backfill loads no export"
+            result.info["catalogue"] = {"loaded": False, "reason": reason}
+            return
+        facts = self._stage_export(client, export)
+        window = export.change_window
+        include_adult = self.settings.tmdb_catalogue_include_adult
+        changed = catalogue.read_changes(client, window, result, include_adult=include_adult) if window else set()
+        staged_before = self._staged_details_count()
+        todo = self._details_to_fetch(facts["path"], changed).localCheckpoint()
+        total = todo.count()
+        log.info(
+            "catalogue %s: details of %d movies to fetch (%d changed since %s), %d staged by an earlier attempt",
+            export.file_name,
+            total,
+            len(changed),
+            export.previous_export,
+            staged_before,
+        )
+        catalogue.fetch_details(
+            client,
+            _ids_in_chunks(todo),
+            total=total,
+            stage=self._stage_details,
+            report=self._write_progress,
+            result=result,
+            progress_interval=self.settings.tmdb_progress_interval_seconds,
+        )
+        result.info["catalogue"] = {
+            **export.to_dict(),
+            "loaded": True,
+            "entries": facts["entries"],
+            "received_at": facts["received_at"],
+            "changed": len(changed),
+            "details_to_fetch": total,
+            "details_staged_before": staged_before,
+            "details_staged": self._staged_details_count(),
+        }
 
     def extract_reviews(self) -> StepResult:
         self._plan()  # fails clearly when extract-movies has not staged this hour yet
-        movies = self._staged("movies")
+        movies = self._listed_details()
         pages: dict[int, int] = {}
         if movies is not None:
             rows = movies.transform(transforms.review_page_counts).collect()
@@ -137,7 +202,7 @@ class BronzeJob:
 
     def extract_people(self) -> StepResult:
         plan = self._plan()
-        movies = self._staged("movies")
+        movies = self._listed_details()
         cast: list[int] = []
         if movies is not None and self.settings.tmdb_top_cast > 0:
             rows = movies.transform(transforms.top_billed_cast, self.settings.tmdb_top_cast).collect()
@@ -175,6 +240,8 @@ class BronzeJob:
         summaries = self._step_summaries()
         staged_rows = {dataset: rows for summary in summaries for dataset, rows in summary["rows"].items()}
         bronze_rows = {dataset: self._publish(dataset, staged_rows.get(dataset, 0)) for dataset in BRONZE_DATASETS}
+        if (facts := self._export_facts()) is not None:
+            bronze_rows[BRONZE_CATALOGUE] = self._publish_export(facts)
         stored = {"bronze_rows": bronze_rows, "passed_validation": validation.get("failure_share")}
         self.fs.write_text(self._summary_path("store"), json.dumps(stored))
         return stored
@@ -217,6 +284,8 @@ class BronzeJob:
         from ge_expectations.batch_layer_suite import bronze_suite, validate
 
         frames = [frame for dataset in BRONZE_DATASETS if (frame := self._staged(dataset)) is not None]
+        if (facts := self._export_facts()) is not None:
+            frames.append(self._catalogue_rows(facts).drop("export_date"))
         if not frames:
             return {"success": True, "evaluated": 0, "failed": 0, "critical_failures": []}
         staged = frames[0]
@@ -241,6 +310,105 @@ class BronzeJob:
         rows = bronze.transform(transforms.latest_fetches, endpoint, self.hour).collect()
         return {int(row.movie_id): datetime.fromtimestamp(row.last_fetched, UTC) for row in rows}
 
+    def _stored_exports(self) -> list[date]:
+        """The days whose export bronze/catalogue holds (a few dozen partition values, not the catalogue)."""
+        stored = tables.read(self.spark, self.paths.bronze(BRONZE_CATALOGUE), schema.CATALOGUE_SCHEMA)
+        return [row.export_date for row in stored.select("export_date").distinct().collect()]
+
+    def _export_facts(self) -> dict[str, Any] | None:
+        path = self._summary_path(EXPORT_FACTS)
+        return json.loads(self.fs.read_text(path)) if self.fs.exists(path) else None
+
+    def _stage_export(self, client: TMDBClient, export: catalogue.ExportPlan) -> dict[str, Any]:
+        """Downloads the export (checked whole) and copies it to the staging area, unless an earlier attempt did."""
+        facts = self._export_facts()
+        if facts is not None and facts["export_date"] == export.export_date.isoformat():
+            log.info("daily export %s staged by an earlier attempt: %s", export.file_name, facts["path"])
+            return facts
+        with tempfile.TemporaryDirectory(prefix="tmdb-export-") as folder:
+            download = client.download_export(export.export_date, folder)
+            target = f"{self._staging_path('catalogue_export')}/{download.file_name}"
+            self.fs.upload(download.path, target)
+        facts = {
+            "export_date": export.export_date.isoformat(),
+            "file_name": download.file_name,
+            "url": download.url,
+            "entries": download.entries,
+            "size_bytes": download.size_bytes,
+            "received_at": download.received_at.isoformat(),
+            "attempts": download.attempts,
+            "path": target,
+        }
+        self.fs.write_text(self._summary_path(EXPORT_FACTS), json.dumps(facts))
+        return facts
+
+    def _export_entries(self, path: str) -> DataFrame:
+        """The staged export's entries, the adult ones left out unless TMDB_CATALOGUE_INCLUDE_ADULT."""
+        entries = self.spark.read.text(path).transform(transforms.export_entries)
+        return entries if self.settings.tmdb_catalogue_include_adult else entries.where(~F.col("adult"))
+
+    def _staged_details(self) -> DataFrame | None:
+        path = self._staging_path(CATALOGUE_DETAILS)
+        if not self.fs.exists(path):
+            return None
+        return self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path)
+
+    def _staged_details_count(self) -> int:
+        staged = self._staged_details()
+        return staged.count() if staged is not None else 0
+
+    def _details_to_fetch(self, export_path: str, changed: set[int]) -> DataFrame:
+        """``movie_id`` of the export's movies bronze has no details of, and of the changed ones, less those
+        staged already; ascending. Computed by Spark: only the ids to fetch reach this process, as it fetches."""
+        fetched = (
+            tables.read(self.spark, self.paths.bronze("movies"), schema.BRONZE_SCHEMA)
+            .where(F.col("api_endpoint") == schema.MOVIE_DETAILS)
+            .select("movie_id")
+        )
+        wanted = self._export_entries(export_path).select("movie_id").join(fetched, "movie_id", "left_anti")
+        if changed:
+            wanted = wanted.unionByName(self.spark.createDataFrame([(i,) for i in sorted(changed)], "movie_id int"))
+        staged = self._staged_details()
+        if staged is not None:
+            wanted = wanted.join(staged.select("movie_id"), "movie_id", "left_anti")
+        return wanted.distinct().orderBy("movie_id")
+
+    def _last_fetched(self, movie_ids: set[int], *, fetched_now: datetime) -> dict[int, datetime]:
+        """When the details of each listed movie were last fetched: from bronze, or now when staged by this run."""
+        if not movie_ids:
+            return {}
+        listed = self.spark.createDataFrame([(i,) for i in sorted(movie_ids)], "movie_id int")
+        bronze = tables.read(self.spark, self.paths.bronze("movies"), schema.BRONZE_SCHEMA)
+        rows = bronze.join(listed, "movie_id", "left_semi").transform(
+            transforms.latest_fetches, schema.MOVIE_DETAILS, self.hour
+        )
+        fetched = {int(row.movie_id): datetime.fromtimestamp(row.last_fetched, UTC) for row in rows.collect()}
+        staged = self._staged_details()
+        if staged is not None:
+            for row in staged.join(listed, "movie_id", "left_semi").select("movie_id").distinct().collect():
+                fetched[int(row.movie_id)] = fetched_now
+        return fetched
+
+    def _stage_details(self, records: list[BronzeRecord]) -> None:
+        """One Parquet file of details answers in the staging area, written whole or not at all."""
+        import pyarrow.parquet as pq
+
+        buffer = io.BytesIO()
+        pq.write_table(_arrow_table(sorted(records, key=BronzeRecord.sort_key), self.batch_run_id), buffer)
+        path = f"{self._staging_path(CATALOGUE_DETAILS)}/part-{time.time_ns()}.parquet"
+        self.fs.write_atomic(path, buffer.getvalue())
+
+    def _write_progress(self, progress: dict[str, Any]) -> None:
+        self.fs.write_text(self._summary_path("extract-movies.progress"), json.dumps(progress))
+
+    def _catalogue_rows(self, facts: dict[str, Any]) -> DataFrame:
+        return self._export_entries(facts["path"]).transform(
+            transforms.catalogue_rows,
+            received_at=datetime.fromisoformat(facts["received_at"]),
+            batch_run_id=self.batch_run_id,
+            export_date=date.fromisoformat(facts["export_date"]),
+        )
+
     def _staging_path(self, dataset: str) -> str:
         return self.paths.staging(self.batch_run_id, dataset)
 
@@ -248,10 +416,23 @@ class BronzeJob:
         return f"{self.paths.staging(self.batch_run_id)}/_steps/{step}.json"
 
     def _staged(self, dataset: str) -> DataFrame | None:
+        """The records staged for ``dataset``; for movies also the catalogue's details."""
         path = self._staging_path(dataset)
-        if not self.fs.exists(path):
-            return None
-        return self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path)
+        staged = self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path) if self.fs.exists(path) else None
+        details = self._staged_details() if dataset == "movies" else None
+        if staged is None or details is None:
+            return staged if details is None else details
+        return staged.unionByName(details)
+
+    def _listed_details(self) -> DataFrame | None:
+        """The staged movie records whose further review pages and cast a run fetches: in ``lists`` mode all of
+        them; in ``full`` mode those of the movies the lists name, wherever their details were staged (a catalogue
+        movie keeps the first review page its details carry: a million more requests would buy little)."""
+        movies = self._staged("movies")
+        if movies is None or self.settings.tmdb_catalogue == "lists":
+            return movies
+        listed = movies.where(F.col("source_list").isNotNull()).select("movie_id").distinct()
+        return movies.join(listed, "movie_id", "left_semi")
 
     def _stage(self, result: StepResult) -> None:
         """Overwrites this step's staged datasets and summary, so a retried step replaces what it staged."""
@@ -284,14 +465,33 @@ class BronzeJob:
             raise RuntimeError(f"{self.batch_run_id}: {dataset} extracted {rows} rows but none are staged")
         if staged is None:
             staged = self.spark.createDataFrame([], schema.BRONZE_RECORD_SCHEMA)
+        if dataset == "movies" and (details := self._staged_details_count()):
+            # A catalogue load: files of about DETAILS_PER_FILE answers each instead of one file of them all.
+            rows += details
+            staged = staged.repartition(math.ceil(details / DETAILS_PER_FILE))
+        else:
+            staged = staged.coalesce(1)
         tables.replace_where(
-            staged.transform(transforms.with_partition_columns, self.hour).coalesce(1),
+            staged.transform(transforms.with_partition_columns, self.hour),
             self.paths.bronze(dataset),
             tables.predicate(self.hour.partition),
             schema.TABLE_PARTITION_COLUMNS,
         )
         log.info("bronze/%s: %d rows for %s", dataset, rows, self.batch_run_id)
         return rows
+
+    def _publish_export(self, facts: dict[str, Any]) -> int:
+        """Writes the staged export as its day's partition of bronze/catalogue (replacing an earlier attempt's)."""
+        rows = self._catalogue_rows(facts).localCheckpoint()
+        tables.replace_where(
+            rows,
+            self.paths.bronze(BRONZE_CATALOGUE),
+            tables.predicate({"export_date": facts["export_date"]}),
+            schema.CATALOGUE_PARTITION_COLUMNS,
+        )
+        count = rows.count()
+        log.info("bronze/catalogue: %d movies of %s for %s", count, facts["file_name"], self.batch_run_id)
+        return count
 
     def _write_record(
         self,
@@ -317,6 +517,15 @@ class BronzeJob:
     def _record_failure(self, step: str, error: str) -> None:
         summaries = self._step_summaries()
         self._write_record(summaries, {}, status="failed", error=f"{step}: {error}")
+
+
+def _ids_in_chunks(ids: DataFrame, chunk: int = ID_CHUNK) -> Iterator[int]:
+    """The ``movie_id`` values of ``ids`` in ascending order, fetched ``chunk`` at a time by key: a first load of
+    hours never holds a result stream open, nor more than one chunk of ids in this process."""
+    last = -1
+    while rows := ids.where(F.col("movie_id") > last).orderBy("movie_id").limit(chunk).collect():
+        yield from (int(row.movie_id) for row in rows)
+        last = int(rows[-1].movie_id)
 
 
 def _stage_summary(record: dict[str, Any]) -> dict[str, Any]:

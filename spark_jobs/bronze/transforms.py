@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -69,4 +71,29 @@ def top_billed_cast(movies: DataFrame, top: int) -> DataFrame:
         .select(F.col("member.id").alias("person_id"))
         .where(F.col("person_id").isNotNull())
         .distinct()
+    )
+
+
+def export_entries(lines: DataFrame) -> DataFrame:
+    """The lines of a daily ID export (``spark.read.text`` of the gzip file) as ``movie_id, adult, raw_json``,
+    each line kept exactly as received."""
+    entry = F.from_json("value", schema.MOVIE_EXPORT_ENTRY_SCHEMA)
+    return lines.select(
+        entry["id"].alias("movie_id"),
+        F.coalesce(entry["adult"], F.lit(False)).alias("adult"),
+        F.col("value").alias("raw_json"),
+    )
+
+
+def catalogue_rows(entries: DataFrame, *, received_at: datetime, batch_run_id: str, export_date: date) -> DataFrame:
+    """Export entries as bronze/catalogue rows: the export's endpoint, the time the file was received."""
+    return entries.select(
+        "movie_id",
+        "raw_json",
+        F.lit(schema.MOVIE_EXPORT).alias("api_endpoint"),
+        F.lit(received_at).cast("timestamp").alias("extraction_timestamp"),
+        F.lit(schema.EXPORT_SOURCE).alias("source_list"),
+        F.lit(None).cast("int").alias("list_rank"),
+        F.lit(batch_run_id).alias("batch_run_id"),
+        F.lit(export_date).cast("date").alias("export_date"),
     )

@@ -13,6 +13,8 @@ never fails the job. Reasons:
 - ``unknown_endpoint``: a bronze/movies row that is neither a list entry nor a details response, or a
   bronze/reviews row that is not a review page.
 - ``missing_extraction_timestamp``: the row cannot be ordered against other observations.
+
+bronze/catalogue rows (lines of the daily ID export) are parsed the same way, with the export entry's schema.
 """
 
 from __future__ import annotations
@@ -104,6 +106,29 @@ def parse_review_pages(bronze: DataFrame) -> DataFrame:
         .otherwise(_parse_error(raw, F.col("page"), F.col("page_movie_id")))
     )
     return parsed.withColumn("reason", reason).withColumn("raw_json", F.when(F.col("reason").isNotNull(), raw))
+
+
+def parse_export_entries(catalogue: DataFrame) -> DataFrame:
+    """bronze/catalogue rows with ``entry`` parsed, ``bronze_partition`` (``catalogue/export_date=...``) and
+    ``reason``."""
+    raw = F.col("raw_json")
+    parsed = catalogue.withColumn("entry", F.from_json(raw, schemas.EXPORT_ENTRY, schemas.JSON_OPTIONS)).withColumn(
+        "bronze_partition", F.format_string("catalogue/export_date=%s", F.col("export_date").cast("string"))
+    )
+    reason = F.when(F.col("extraction_timestamp").isNull(), F.lit("missing_extraction_timestamp")).otherwise(
+        _parse_error(raw, F.col("entry"), F.col("entry.id"))
+    )
+    return parsed.withColumn("reason", reason).withColumn("raw_json", F.when(F.col("reason").isNotNull(), raw))
+
+
+def export_entries(parsed: DataFrame) -> DataFrame:
+    """One row per usable export entry: the movie's popularity of the day (the export has no votes)."""
+    return parsed.where(F.col("reason").isNull()).select(
+        F.col("entry.id").alias("movie_id"),
+        F.col("extraction_timestamp"),
+        F.col("batch_run_id"),
+        F.col("entry.popularity").alias("popularity"),
+    )
 
 
 def quarantined(parsed: DataFrame) -> DataFrame:

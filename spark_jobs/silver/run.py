@@ -35,7 +35,7 @@ from spark_jobs.silver import movies, observations, parse, reviews, schemas
 from spark_jobs.silver.genres import genre_map
 from spark_jobs.utils import tables
 from spark_jobs.utils.job_entry import run_as_program
-from spark_jobs.utils.lake import LakeFiles, LakePaths, open_lake
+from spark_jobs.utils.lake import BRONZE_CATALOGUE, LakeFiles, LakePaths, open_lake
 from spark_jobs.utils.logging_utils import JobMetrics
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ class SilverPlan:
 class SilverInputs:
     bronze_movies: DataFrame
     bronze_reviews: DataFrame
+    bronze_catalogue: DataFrame  # the daily export entries the runs loaded (catalogue mode), else empty
     movies: DataFrame  # the current silver/movies (empty on a full refresh)
     reviews: DataFrame  # the current silver/reviews (empty on a full refresh)
 
@@ -83,6 +84,7 @@ class SilverOutputs:
     quarantine: dict[str, DataFrame]
     parsed_movies: DataFrame
     parsed_pages: DataFrame
+    parsed_exports: DataFrame
     review_records: DataFrame  # every review this bronze brought, with or without an id
 
 
@@ -149,6 +151,13 @@ def read_bronze(spark: SparkSession, paths: LakePaths, dataset: str, runs: Seque
     return schemas.conform(frame, schemas.BRONZE).transform(parse.with_bronze_partition, dataset)
 
 
+def read_catalogue(spark: SparkSession, paths: LakePaths, runs: Sequence[str]) -> DataFrame:
+    """The bronze/catalogue rows the given runs loaded (each file holds one run's export: Delta's file
+    statistics on batch_run_id skip the other days)."""
+    frame = tables.read(spark, paths.bronze(BRONZE_CATALOGUE), schemas.CATALOGUE)
+    return frame.where(F.col("batch_run_id").isin(*runs)) if runs else frame.limit(0)
+
+
 def extract(spark: SparkSession, paths: LakePaths, plan: SilverPlan) -> SilverInputs:
     """Only the bronze runs the plan names are read; the current Silver rows only on an incremental run."""
 
@@ -161,6 +170,7 @@ def extract(spark: SparkSession, paths: LakePaths, plan: SilverPlan) -> SilverIn
     return SilverInputs(
         bronze_movies=read_bronze(spark, paths, "movies", plan.runs),
         bronze_reviews=read_bronze(spark, paths, "reviews", plan.runs),
+        bronze_catalogue=read_catalogue(spark, paths, plan.runs),
         movies=current("movies"),
         reviews=current("reviews"),
     )
@@ -180,6 +190,7 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
     """
     parsed_movies = parse.parse_bronze_movies(inputs.bronze_movies).localCheckpoint(eager=False)
     parsed_pages = parse.parse_review_pages(inputs.bronze_reviews).localCheckpoint(eager=False)
+    parsed_exports = parse.parse_export_entries(inputs.bronze_catalogue).localCheckpoint(eager=False)
 
     listed = movies.listed_entries(parse.list_entries(parsed_movies), genre_map(spark))
     details = parse.details_records(parsed_movies)
@@ -199,13 +210,16 @@ def transform(spark: SparkSession, inputs: SilverInputs) -> SilverOutputs:
     return SilverOutputs(
         movies=refolded,
         reviews=reviews.finalize_reviews(movie_reviews, refolded).localCheckpoint(eager=False),
-        observations=observations.run_observations(listed, details).localCheckpoint(eager=False),
+        observations=observations.run_observations(
+            listed, details, parse.export_entries(parsed_exports)
+        ).localCheckpoint(eager=False),
         quarantine={
-            "silver_movies": parse.quarantined(parsed_movies),
+            "silver_movies": parse.quarantined(parsed_movies).unionByName(parse.quarantined(parsed_exports)),
             "silver_reviews": parse.quarantined(parsed_pages).unionByName(parse.reviews_without_id(review_records)),
         },
         parsed_movies=parsed_movies,
         parsed_pages=parsed_pages,
+        parsed_exports=parsed_exports,
         review_records=review_records,
     )
 
@@ -269,11 +283,15 @@ def count_rows(outputs: SilverOutputs) -> dict[str, int]:
     pages_in = outputs.parsed_pages.agg(
         F.count(F.lit(1)).alias("bronze_review_pages"), F.count(reason).alias("quarantined_pages")
     ).first()
+    exports_in = outputs.parsed_exports.agg(
+        F.count(F.lit(1)).alias("catalogue_entries"), F.count(reason).alias("quarantined_exports")
+    ).first()
     reviews_in = outputs.review_records.agg(
         F.count_distinct("review_id").alias("new_reviews"),
         F.count(F.when(F.col("review_id").isNull(), 1)).alias("reviews_without_id"),
     ).first()
-    counts = {**movies_in.asDict(), **pages_in.asDict(), **reviews_in.asDict()}
+    counts = {**movies_in.asDict(), **pages_in.asDict(), **exports_in.asDict(), **reviews_in.asDict()}
+    counts["quarantined_silver_movies"] += counts.pop("quarantined_exports")
     counts["quarantined_silver_reviews"] = counts.pop("quarantined_pages") + counts.pop("reviews_without_id")
     counts["movies_merged"] = outputs.movies.count()
     counts["reviews_merged"] = outputs.reviews.count()

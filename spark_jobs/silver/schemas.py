@@ -37,11 +37,13 @@ def _as_parsed(payload: T.StructType) -> T.StructType:
 LIST_ENTRY = _as_parsed(tmdb.MOVIE_LIST_ENTRY_SCHEMA)
 REVIEW_PAGE = _as_parsed(tmdb.REVIEW_PAGE_SCHEMA)
 DETAILS = _as_parsed(tmdb.MOVIE_DETAILS_SCHEMA)
+EXPORT_ENTRY = _as_parsed(tmdb.MOVIE_EXPORT_ENTRY_SCHEMA)
 
 # ---------------------------------------------------------------------------------------------- bronze input
 
 # The Bronze table's columns, every one nullable: Silver reads what is there and quarantines what is missing.
 BRONZE = T.StructType([T.StructField(field.name, field.dataType) for field in tmdb.BRONZE_SCHEMA.fields])
+CATALOGUE = T.StructType([T.StructField(field.name, field.dataType) for field in tmdb.CATALOGUE_SCHEMA.fields])
 
 # ---------------------------------------------------------------------------------------------- silver output
 

@@ -3,6 +3,7 @@
 Paths under ``LAKE_ROOT`` (Delta tables with their partition folders, then plain files)::
 
     bronze/{movies,reviews,people}          year=/month=/day=
+    bronze/catalogue                        export_date=
     silver/{movies,reviews}                 (clustered by movie_id)
     silver/movie_observations               observed_date=
     gold/<view>                             batch_run_id=
@@ -22,11 +23,14 @@ import logging
 import re
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
 BRONZE_DATASETS = ("movies", "reviews", "people")
+# The daily ID exports the catalogue mode loads (TMDB_CATALOGUE=full), partitioned by export_date, not by hour.
+BRONZE_CATALOGUE = "catalogue"
 SILVER_DATASETS = ("movies", "reviews", "movie_observations")
 # A Gold view's name (the Gold view registry, batch_views.registry, says which exist): one lower-case folder name.
 GOLD_VIEW_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -50,7 +54,7 @@ class LakePaths:
         return f"{self.root}/{name}"
 
     def bronze(self, dataset: str) -> str:
-        _check(dataset, BRONZE_DATASETS, "bronze dataset")
+        _check(dataset, (*BRONZE_DATASETS, BRONZE_CATALOGUE), "bronze dataset")
         return f"{self.layer('bronze')}/{dataset}"
 
     def silver(self, dataset: str) -> str:
@@ -169,6 +173,19 @@ class LakeFiles:
         self.mkdirs(path.rstrip("/").rsplit("/", 1)[0])
         with self._fs.open(path, "wb") as stream:
             stream.write(data)
+
+    def write_atomic(self, path: str, data: bytes) -> None:
+        """Writes ``path`` under a hidden name first, then renames it: a reader (Spark skips names starting with
+        ``_``) never sees half a file, even when the writer is killed."""
+        folder, name = path.rstrip("/").rsplit("/", 1)
+        hidden = f"{folder}/_{name}.tmp"
+        self.write_bytes(hidden, data)
+        self._fs.mv(hidden, path)
+
+    def upload(self, local_path: str | Path, path: str) -> None:
+        """Copies a local file to ``path``, streamed."""
+        self.mkdirs(path.rstrip("/").rsplit("/", 1)[0])
+        self._fs.put_file(str(local_path), path)
 
     def write_text(self, path: str, text: str) -> None:
         self.write_bytes(path, text.encode("utf-8"))
