@@ -7,12 +7,13 @@
 One daily run of the catalogue mode (its logical hour ``RUN_HOUR_UTC`` of the day, after TMDB publishes the day's
 export at 08:00) writes:
 
-- ``bronze/catalogue``: the day's ID export, one row a movie of the catalogue, ``raw_json`` the export's line as
-  the file host sends it (:meth:`Catalogue.export_line`), ``api_endpoint`` ``/p/exports/movie_ids``,
-  ``source_list`` ``export``, no ``list_rank``; partitioned by ``export_date``, which the run replaces;
-- ``bronze/movies``: the details (credits, reviews and keywords appended) of every movie on the first load, and
-  afterwards of the movies the change feed names for the day (edited that day, about 2 %); the hour's partition
-  as the Bronze job writes it.
+- ``bronze/catalogue``: the day's ID export, one row a movie of the catalogue (adult titles left out, as the
+  Bronze job leaves them by default), ``raw_json`` the export's line as the file host sends it
+  (:meth:`Catalogue.export_line`), ``api_endpoint`` ``/p/exports/movie_ids``, ``source_list`` ``export``, no
+  ``list_rank``; partitioned by ``export_date``, which the run replaces;
+- ``bronze/movies``: the details (credits, reviews and keywords appended) of every movie of the export on the
+  first load, and afterwards of those the change feed names for the day (edited that day, about 2 %); the hour's
+  partition as the Bronze job writes it.
 
 The rows are made by ``mapInPandas`` over ``spark.range`` of the catalogue's indices: each task builds the
 simulator's :class:`Catalogue` and the rows of its own indices, so the catalogue never passes through the driver.
@@ -26,28 +27,23 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pyspark.sql.types import DateType, StructField, StructType
 
 from master_dataset import schema
 from master_dataset.partitioning import LogicalHour
 from master_dataset.simulator.catalogue import Catalogue, hour_of
 from master_dataset.simulator.exports import published_at
-from spark_jobs.utils.lake import LakePaths
+from spark_jobs.utils.lake import BRONZE_CATALOGUE, LakePaths
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
 
-CATALOGUE_DATASET = "catalogue"
-CATALOGUE_ENDPOINT = "/p/exports/movie_ids"
-EXPORT_SOURCE = "export"
-CATALOGUE_SCHEMA = StructType([*schema.BRONZE_RECORD_SCHEMA.fields, StructField("export_date", DateType(), False)])
 RUN_HOUR_UTC = 12
 # The simulator's own ratio (20,000 movies, 50,000 people): credits draw from a pool that grows with the catalogue.
 PEOPLE_PER_MOVIE = 2.5
@@ -60,11 +56,6 @@ EXPORT_BATCH = 20_000
 DETAILS_PER_TASK = 5_000
 EXPORT_PER_TASK = 250_000
 MIN_TASKS = 4
-
-
-def catalogue_table(paths: LakePaths) -> str:
-    """``bronze/catalogue``'s path (the table of the catalogue mode's daily ID export)."""
-    return f"{paths.layer('bronze')}/{CATALOGUE_DATASET}"
 
 
 def run_hour(day: date) -> LogicalHour:
@@ -80,18 +71,23 @@ def catalogue_for(movies: int, seed: int = SEED) -> Catalogue:
     return Catalogue(seed, movies, people_for(movies))
 
 
+def exported_ids(catalogue: Catalogue, indices: Sequence[int]) -> list[int]:
+    """The ids of these catalogue indices that bronze/catalogue holds: adult titles left out."""
+    return [movie_id for movie_id in map(catalogue.movie_id, map(int, indices)) if not catalogue.is_adult(movie_id)]
+
+
 def export_rows(catalogue: Catalogue, indices: Sequence[int], day: date) -> pd.DataFrame:
-    """The ``bronze/catalogue`` rows of these catalogue indices for ``day``'s export (columns of CATALOGUE_SCHEMA)."""
+    """The ``bronze/catalogue`` rows of these catalogue indices for ``day``'s export (``schema.CATALOGUE_SCHEMA``)."""
     hour = hour_of(published_at(day))
-    ids = [catalogue.movie_id(int(index)) for index in indices]
+    ids = exported_ids(catalogue, indices)
     return pd.DataFrame(
         {
             "movie_id": pd.Series(ids, dtype="int32"),
             # The export's line as received, without its newline.
             "raw_json": [catalogue.export_line(movie_id, hour).rstrip("\n") for movie_id in ids],
-            "api_endpoint": CATALOGUE_ENDPOINT,
+            "api_endpoint": schema.MOVIE_EXPORT,
             "extraction_timestamp": pd.Timestamp(run_hour(day).start),
-            "source_list": EXPORT_SOURCE,
+            "source_list": schema.EXPORT_SOURCE,
             "list_rank": pd.Series([None] * len(ids), dtype="Int32"),
             "batch_run_id": run_hour(day).batch_run_id,
             "export_date": day,
@@ -100,10 +96,13 @@ def export_rows(catalogue: Catalogue, indices: Sequence[int], day: date) -> pd.D
 
 
 def changed_on(catalogue: Catalogue, indices: Sequence[int], day: date) -> list[int]:
-    """The movie ids among these indices that the change feed lists for ``day`` (edited that day)."""
+    """The exported movie ids among these indices that the change feed lists for ``day`` (edited that day)."""
     day_number = (day - date(1970, 1, 1)).days
-    ids = (catalogue.movie_id(int(index)) for index in indices)
-    return [movie_id for movie_id in ids if catalogue.edit_day(movie_id, day_number) == day_number]
+    return [
+        movie_id
+        for movie_id in exported_ids(catalogue, indices)
+        if catalogue.edit_day(movie_id, day_number) == day_number
+    ]
 
 
 def details_rows(catalogue: Catalogue, movie_ids: Sequence[int], hour: LogicalHour) -> pd.DataFrame:
@@ -145,7 +144,7 @@ def _details_task(batches: Iterator[pd.DataFrame], movies: int, day: date, first
     hour = run_hour(day)
     for batch in batches:
         indices = batch["id"].tolist()
-        ids = [catalogue.movie_id(index) for index in indices] if first_load else changed_on(catalogue, indices, day)
+        ids = exported_ids(catalogue, indices) if first_load else changed_on(catalogue, indices, day)
         for chunk in _chunks(ids, DETAILS_BATCH):
             yield details_rows(catalogue, chunk, hour)
 
@@ -154,7 +153,7 @@ def export_frame(spark: SparkSession, movies: int, day: date) -> DataFrame:
     """``day``'s ``bronze/catalogue`` rows, generated on the executors."""
     tasks = max(MIN_TASKS, -(-movies // EXPORT_PER_TASK))
     return spark.range(0, movies, numPartitions=tasks).mapInPandas(
-        partial(_export_task, movies=movies, day=day), CATALOGUE_SCHEMA
+        partial(_export_task, movies=movies, day=day), schema.CATALOGUE_SCHEMA
     )
 
 
@@ -178,9 +177,9 @@ def generate(spark: SparkSession, lake_root: str, movies: int, day: date, *, fir
     tables.commits_as(spark, hour.batch_run_id)
     tables.replace_where(
         export_frame(spark, movies, day),
-        catalogue_table(paths),
+        paths.bronze(BRONZE_CATALOGUE),
         f"export_date = DATE'{day.isoformat()}'",
-        ["export_date"],
+        schema.CATALOGUE_PARTITION_COLUMNS,
     )
     tables.replace_where(
         details_frame(spark, movies, day, first_load=first_load).transform(with_partition_columns, hour),
@@ -188,7 +187,7 @@ def generate(spark: SparkSession, lake_root: str, movies: int, day: date, *, fir
         tables.predicate(hour.partition),
         schema.TABLE_PARTITION_COLUMNS,
     )
-    catalogue_rows = spark.read.format("delta").load(catalogue_table(paths))
+    catalogue_rows = spark.read.format("delta").load(paths.bronze(BRONZE_CATALOGUE))
     movie_rows = spark.read.format("delta").load(paths.bronze("movies"))
     written = {
         "batch_run_id": hour.batch_run_id,
@@ -243,10 +242,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         sys.stdout.write(text + "\n")
     return 0
-
-
-def days_from(first: date, count: int) -> list[date]:
-    return [first + timedelta(days=n) for n in range(count)]
 
 
 if __name__ == "__main__":

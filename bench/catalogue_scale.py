@@ -57,6 +57,10 @@ DAILY_STEPS = ("bronze_daily", "silver_incremental", "gold_daily")
 CURVE_STEPS = ("bronze_first_load", "silver_full_refresh", "gold", "silver_incremental", "gold_daily", "daily")
 
 
+# The counts of a Silver run record that are Bronze rows read.
+SILVER_ROWS_READ = ("bronze_movie_rows", "bronze_review_pages", "catalogue_entries")
+
+
 class StepError(RuntimeError):
     """A step of the catalogue section failed; the message carries the end of its output."""
 
@@ -189,10 +193,8 @@ def run_figures(lake: str, stage: str, batch_run_id: str) -> dict[str, Any]:
     }
     if stage == "silver":
         figures["mode"] = record.get("mode")
-        # Bronze rows the run parsed: details and list entries (and, once Silver reads it, the export).
-        figures["rows_read"] = sum(
-            value for key, value in counts.items() if key.startswith("bronze_") and key.endswith("_rows")
-        )
+        # Bronze rows the run parsed: details and list entries, review pages, the export's entries.
+        figures["rows_read"] = sum(counts.get(key) or 0 for key in SILVER_ROWS_READ)
     return figures
 
 

@@ -26,23 +26,25 @@ def catalogue():
 def test_export_rows_are_the_days_export_lines_in_the_bronze_catalogue_shape(spark, catalogue) -> None:
     frame = catalogue_lake.export_frame(spark, MOVIES, DAY)
 
-    assert frame.schema == catalogue_lake.CATALOGUE_SCHEMA
+    assert frame.schema == schema.CATALOGUE_SCHEMA
     rows = sorted(frame.collect(), key=lambda row: row.movie_id)
     hour = hour_of(published_at(DAY))
-    assert [row.raw_json + "\n" for row in rows] == [catalogue.export_line(m, hour) for m in catalogue.movie_ids()]
+    exported = [movie_id for movie_id in catalogue.movie_ids() if not catalogue.is_adult(movie_id)]
+    assert [row.raw_json + "\n" for row in rows] == [catalogue.export_line(m, hour) for m in exported]
     assert {(r.api_endpoint, r.source_list, r.list_rank, r.export_date, r.batch_run_id) for r in rows} == {
-        ("/p/exports/movie_ids", "export", None, DAY, "batch_2025_11_09_12")
+        (schema.MOVIE_EXPORT, schema.EXPORT_SOURCE, None, DAY, "batch_2025_11_09_12")
     }
 
 
-def test_first_load_holds_every_movies_details_parsable_with_the_details_schema(spark, catalogue) -> None:
+def test_first_load_holds_every_exported_movies_details_parsable_with_the_details_schema(spark, catalogue) -> None:
     frame = catalogue_lake.details_frame(spark, MOVIES, DAY, first_load=True)
 
     assert frame.schema == schema.BRONZE_RECORD_SCHEMA
     parsed = frame.select(
         "movie_id", "api_endpoint", F.from_json("raw_json", schema.MOVIE_DETAILS_SCHEMA).alias("details")
     ).collect()
-    assert sorted(row.movie_id for row in parsed) == list(catalogue.movie_ids())
+    exported = [movie_id for movie_id in catalogue.movie_ids() if not catalogue.is_adult(movie_id)]
+    assert sorted(row.movie_id for row in parsed) == exported
     assert all(row.details.id == row.movie_id and row.details.credits is not None for row in parsed)
     assert {row.api_endpoint for row in parsed} == {schema.MOVIE_DETAILS}
 
@@ -54,7 +56,7 @@ def test_a_daily_run_fetches_the_details_of_exactly_the_movies_changed_that_day(
     frame = catalogue_lake.details_frame(spark, movies, DAY, first_load=False)
 
     fetched = sorted(row.movie_id for row in frame.select("movie_id").collect())
-    assert fetched == catalogue.edited_on(DAY).tolist()
+    assert fetched == [movie_id for movie_id in catalogue.edited_on(DAY).tolist() if not catalogue.is_adult(movie_id)]
     assert 0 < len(fetched) < movies * 0.05
 
 
