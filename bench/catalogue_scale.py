@@ -256,8 +256,9 @@ def project(sizes: Sequence[Mapping[str, Any]], movies: int) -> dict[str, Any]:
 
     A time is the larger of two readings of those sizes: a straight line (a fixed cost plus a cost per movie, what
     the jobs' start, Delta's snapshots and the rows make) and the power law through them (``a * N ** b``, which
-    catches growth faster than the rows). The stack's memory carries on its straight line (its JVMs' heaps are
-    fixed, so this is an upper estimate). Empty when ``movies`` was measured, or fewer than two sizes were.
+    catches growth faster than the rows). The stack's memory follows its power law: its JVMs' heaps are capped,
+    so it grows ever more slowly as they fill (the rows do not stay in memory; what a job holds at once is a task's
+    batch). Empty when ``movies`` was measured, or fewer than two sizes were.
     """
     if any(size["movies"] == movies and size.get("daily") for size in sizes):
         return {}
@@ -269,10 +270,10 @@ def project(sizes: Sequence[Mapping[str, Any]], movies: int) -> dict[str, Any]:
             continue
         (n1, v1), (n2, v2) = points[-2:]
         line = v2 + (v2 - v1) / (n2 - n1) * (movies - n2)
+        power = fit[0] * movies ** fit[1]
         if key == "stack":
-            value, method = round(line, 2), "straight line"
+            value, method = round(power, 2), f"power law N^{fit[1]:.2f}"
         else:
-            power = fit[0] * movies ** fit[1]
             value = round(max(line, power), 1)
             method = (
                 f"straight line ({(v2 - v1) / (n2 - n1) * 1000:.2f} s per 1,000 movies)"

@@ -366,7 +366,7 @@ def catalogue_part(catalogue: Mapping[str, Any]) -> list[str]:
         ]  # fmt: skip
         lines += [
             "**Projected, not measured**: the two largest sizes measured carried on (a time as the larger of their "
-            "straight line and their power law, the stack's memory on its straight line).",
+            "straight line and their power law, the stack's memory on its power law: its JVMs' heaps are capped).",
             "",
             *table(["curve", "movies", "projected", "growth", "from sizes measured"], projected_rows),
         ]
