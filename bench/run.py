@@ -22,11 +22,11 @@ Sections (``--only`` picks some; the others are carried over from the previous r
 - ``task-startup`` and ``backfill`` (also on the running stack): a Spark task's own start-up (process start to its
   first Spark Connect request answered), and ``make backfill`` of ``--backfill``'s dates with the seed's month
   projected from it (:mod:`bench.stack_tasks`);
-- ``catalogue`` (only with ``--only catalogue``, on the running stack; about an hour at 1,000,000 movies on two
-  cores): the catalogue mode's Bronze generated at each of ``--catalogue-sizes`` movies on the stack's HDFS, then
-  Silver's full refresh, Gold, and a daily run (its Bronze, the incremental Silver run, Gold) as Spark Connect
-  clients of the stack's server, with the time and memory curve and the sizes not measured projected
-  (:mod:`bench.catalogue_scale`).
+- ``catalogue`` (only with ``--only catalogue``, on the running stack; 100,000 movies take about 40 minutes on two
+  cores, 1,000,000 several hours and executors of 2 GB a core, docs/scaling.md): the catalogue mode's Bronze
+  generated at each of ``--catalogue-sizes`` movies on the stack's HDFS, then Silver's full refresh, Gold, and a
+  daily run (its Bronze, the incremental Silver run, Gold) as Spark Connect clients of the stack's server, with
+  the time and memory curve and the sizes not measured projected (:mod:`bench.catalogue_scale`).
 
 Outputs: ``latest.json`` (everything, with the machine's facts), ``README.md`` (our figures beside the seed's and
 the targets), ``stages.png``, ``processing.png``, ``stack_memory.png``, ``catalogue.png``, and one line appended to
@@ -110,7 +110,7 @@ SECTIONS: dict[str, Section] = {
 DEFAULT_SECTIONS = ("ingestion", "runs", "processing", "export")
 # On the running embedded stack (make up first): --with-stack or --only.
 STACK_SECTIONS = ("stack", "task-startup", "backfill")
-# "catalogue" is on the running stack too, and long (about an hour at its full scale): only with --only.
+# "catalogue" is on the running stack too, and long (hours at its full scale): only with --only.
 
 
 def _int_list(text: str) -> list[int]:

@@ -145,8 +145,8 @@ def _backfill_month(sections: Mapping[str, Any], limit: float) -> Figure | None:
 
 
 def _catalogue(curve: str) -> Callable[[Mapping[str, Any], float], Figure | None]:
-    """A figure of the catalogue section at 1,000,000 movies; else its projection from the sizes measured, which
-    says so, and else the largest size measured."""
+    """A figure of the catalogue section at 1,000,000 movies, else its projection from the sizes measured, which
+    says so; none from a single smaller size (a small catalogue's time says nothing of the full one's)."""
 
     def figure(sections: Mapping[str, Any], limit: float) -> Figure | None:
         catalogue = _result(sections, "catalogue")
@@ -161,10 +161,7 @@ def _catalogue(curve: str) -> Callable[[Mapping[str, Any], float], Figure | None
             measured = " and ".join(f"{movies:,}" for movies in projected["from_sizes"])
             note = f"projected to {projected['movies']:,} movies from {measured} measured"
             return Figure(projected["value"], note, False, limit)
-        if not sizes:
-            return None
-        largest = max(sizes, key=lambda size: size["movies"])
-        return Figure(_catalogue_value(largest, curve), f"{largest['movies']:,} movies", False, limit)
+        return None
 
     return figure
 
