@@ -2,7 +2,9 @@
 
 - ``stages.png``: each run's stage and total times beside the seed's published ranges and the target;
 - ``processing.png``: wall time and peak memory of each processing stage against the history size;
-- ``stack_memory.png``: the embedded stack's memory during the end-to-end run.
+- ``stack_memory.png``: the embedded stack's memory during the end-to-end run;
+- ``catalogue.png``: time and memory of the catalogue mode's steps against the catalogue size, with the sizes
+  projected and the targets at 1,000,000 movies.
 """
 
 from __future__ import annotations
@@ -113,6 +115,68 @@ def stack_chart(stack: Mapping[str, Any], path: Path) -> Path | None:
     return _save(figure, path)
 
 
+CATALOGUE_CURVES = {
+    "bronze_first_load": "Bronze, first load",
+    "silver_full_refresh": "Silver, full refresh",
+    "gold": "Gold after the full refresh",
+    "silver_incremental": "Silver, daily incremental",
+    "daily": "daily run end to end",
+}
+CATALOGUE_TARGETS = {"silver_full_refresh": 1200, "gold": 600, "daily": 300}
+
+
+def catalogue_chart(catalogue: Mapping[str, Any], path: Path) -> Path | None:
+    from bench.catalogue_scale import TARGET_MOVIES, curve_points
+
+    sizes = catalogue.get("sizes") or []
+    if not any(size.get("steps") for size in sizes):
+        return None
+    projection = catalogue.get("projection") or {}
+    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for key, title in CATALOGUE_CURVES.items():
+        points = curve_points(sizes, key)
+        if not points:
+            continue
+        (line,) = time_ax.plot([n for n, _ in points], [v for _, v in points], marker="o", label=title)
+        projected = projection.get(key)
+        if projected:
+            time_ax.plot([points[-1][0], projected["movies"]], [points[-1][1], projected["value"]],
+                         linestyle=":", marker="o", markerfacecolor="none", color=line.get_color())  # fmt: skip
+        if key in CATALOGUE_TARGETS:
+            time_ax.plot([TARGET_MOVIES], [CATALOGUE_TARGETS[key]], marker="_", markersize=22, markeredgewidth=2,
+                         color=line.get_color())  # fmt: skip
+    time_ax.set_title("Wall time (dotted: projected; bars at 1M: targets)", fontsize=10)
+    time_ax.set_ylabel("seconds (log scale)")
+    stack = curve_points(sizes, "stack")
+    job = [(n, v / 1024) for n, v in _job_peaks(sizes)]
+    for points, title, key in ((stack, "whole stack at peak (PSS)", "stack"), (job, "a step's own process", None)):
+        if not points:
+            continue
+        (line,) = memory_ax.plot([n for n, _ in points], [v for _, v in points], marker="o", label=title)
+        projected = projection.get(key) if key else None
+        if projected:
+            memory_ax.plot([points[-1][0], projected["movies"]], [points[-1][1], projected["value"]],
+                           linestyle=":", marker="o", markerfacecolor="none", color=line.get_color())  # fmt: skip
+    memory_ax.axhline(12, color="#d62728", linestyle="--", linewidth=1, label="target 12 GiB (stack)")
+    memory_ax.set_title("Peak memory", fontsize=10)
+    memory_ax.set_ylabel("GiB")
+    memory_ax.set_ylim(bottom=0)
+    for ax in (time_ax, memory_ax):
+        ax.set_xscale("log")
+        ax.set_xlabel("movies in the catalogue (log scale)")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    time_ax.set_yscale("log")
+    time_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    return _save(figure, path)
+
+
+def _job_peaks(sizes: Any) -> list[tuple[int, float]]:
+    peaks = [(size["movies"], size.get("job_peak_memory_mb")) for size in sizes]
+    return sorted((movies, float(peak)) for movies, peak in peaks if peak is not None)
+
+
 def _save(figure: Any, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
@@ -127,6 +191,7 @@ def draw_all(sections: Mapping[str, Any], out_dir: Path) -> list[Path]:
         ("runs", stages_chart, "stages.png"),
         ("processing", processing_chart, "processing.png"),
         ("stack", stack_chart, "stack_memory.png"),
+        ("catalogue", catalogue_chart, "catalogue.png"),
     ):
         result = (sections.get(name) or {}).get("result")
         path = out_dir / file_name

@@ -21,10 +21,16 @@ Sections (``--only`` picks some; the others are carried over from the previous r
   ``--catalogue-ingestion-sizes`` movies against the simulator at 1,000 requests/s (:mod:`bench.catalogue_ingestion`);
 - ``task-startup`` and ``backfill`` (also on the running stack): a Spark task's own start-up (process start to its
   first Spark Connect request answered), and ``make backfill`` of ``--backfill``'s dates with the seed's month
-  projected from it (:mod:`bench.stack_tasks`).
+  projected from it (:mod:`bench.stack_tasks`);
+- ``catalogue`` (only with ``--only catalogue``, on the running stack; 100,000 movies take about 40 minutes on two
+  cores, 1,000,000 several hours and executors of 2 GB a core, docs/scaling.md): the catalogue mode's Bronze
+  generated at each of ``--catalogue-sizes`` movies on the stack's HDFS, then Silver's full refresh, Gold, and a
+  daily run (its Bronze, the incremental Silver run, Gold) as Spark Connect clients of the stack's server, with
+  the time and memory curve and the sizes not measured projected (:mod:`bench.catalogue_scale`).
 
 Outputs: ``latest.json`` (everything, with the machine's facts), ``README.md`` (our figures beside the seed's and
-the targets), ``stages.png``, ``processing.png``, ``stack_memory.png``, and one line appended to ``history.md``.
+the targets), ``stages.png``, ``processing.png``, ``stack_memory.png``, ``catalogue.png``, and one line appended to
+``history.md``.
 Lakes, databases and logs live in a temporary folder that is removed at the end (``--keep-work`` keeps it).
 A section that fails is reported as failed, with the end of its output; the others still run. Only one Spark
 process runs at a time (the machines this runs on have two cores); the full scale takes one to two hours.
@@ -83,6 +89,12 @@ def _backfill_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
     return backfill_section(args, workdir)
 
 
+def _catalogue_section(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from bench.catalogue_scale import catalogue_section
+
+    return catalogue_section(args, workdir)
+
+
 Section = Callable[[argparse.Namespace, Path], dict[str, Any]]
 SECTIONS: dict[str, Section] = {
     "ingestion": ingestion_section,
@@ -92,11 +104,13 @@ SECTIONS: dict[str, Section] = {
     "stack": _stack_section,
     "task-startup": _task_startup_section,
     "backfill": _backfill_section,
+    "catalogue": _catalogue_section,
     "catalogue-ingestion": _catalogue_ingestion_section,
 }
 DEFAULT_SECTIONS = ("ingestion", "runs", "processing", "export")
 # On the running embedded stack (make up first): --with-stack or --only.
 STACK_SECTIONS = ("stack", "task-startup", "backfill")
+# "catalogue" is on the running stack too, and long (hours at its full scale): only with --only.
 
 
 def _int_list(text: str) -> list[int]:
@@ -104,6 +118,13 @@ def _int_list(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected days such as 1,30,90, got {text!r}")
     return values
+
+
+def _sizes(text: str) -> list[int]:
+    values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    if not values or min(values) < 10:
+        raise argparse.ArgumentTypeError(f"expected catalogue sizes such as 10000,100000, got {text!r}")
+    return sorted(values)
 
 
 def _sections(text: str) -> list[str]:
@@ -146,6 +167,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--stack-logical-date", help="stack: logical hour of the run (default: the latest schedule boundary)")
     add("--probes", type=int, default=5, help="task-startup: start-ups measured (5)")
     add("--backfill", default="2024-01-01,2024-01-02", help="backfill: START,END of make backfill (2 days, 12 runs)")
+    add("--catalogue-sizes", type=_sizes, default=[10_000, 100_000, 1_000_000],
+        help="catalogue: movies of each catalogue measured (10000,100000,1000000)")  # fmt: skip
     add("--results-dir", type=Path, default=PROJECT_ROOT / "bench" / "results")
     add("--work-dir", type=Path, help="where the temporary folder goes (default: the system's temp)")
     add("--keep-work", action="store_true", help="keep the temporary lakes, databases and logs")
@@ -191,6 +214,7 @@ def scale_of(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "stack": ("stack_logical_date", "rest_seconds"),
         "task-startup": ("probes",),
         "backfill": ("backfill",),
+        "catalogue": ("catalogue_sizes",),
         "catalogue-ingestion": ("catalogue_ingestion_sizes",),
     }[name]
     return {key: getattr(args, key) for key in keys}
