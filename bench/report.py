@@ -85,8 +85,8 @@ def _result(sections: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
 
 def targets_part(verdicts: Sequence[Mapping[str, Any]]) -> list[str]:
     rows = [
-        [v["target"], _value(v), ("≥ " if v["unit"] == "share" else "≤ ") + _value(v, "limit"), _verdict(v),
-         _margin(v), v.get("measured_at", "-")]
+        [v["target"], _value(v), ("≥ " if v.get("at_least", v["unit"] == "share") else "≤ ") + _value(v, "limit"),
+         _verdict(v), _margin(v), v.get("measured_at", "-")]
         for v in verdicts
     ]  # fmt: skip
     return ["## Targets", "", *table(["target", "ours", "limit", "verdict", "by", "measured at"], rows)]

@@ -203,7 +203,13 @@ def judge(sections: Mapping[str, Any]) -> list[dict[str, Any]]:
     verdicts = []
     for target in TARGETS:
         found = target.figure(sections, target.limit)
-        row: dict[str, Any] = {"key": target.key, "target": target.name, "unit": target.unit, "limit": target.limit}
+        row: dict[str, Any] = {
+            "key": target.key,
+            "target": target.name,
+            "unit": target.unit,
+            "limit": target.limit,
+            "at_least": target.at_least,
+        }
         if found is None:
             verdicts.append({**row, "verdict": "not measured"})
             continue
