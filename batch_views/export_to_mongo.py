@@ -244,15 +244,18 @@ def to_documents(gold: DataFrame, view: ServingView) -> DataFrame:
     )
 
 
-def comparison_base(served: Mapping[str, Any] | None, batch_run_id: str) -> dict[str, Any] | None:
+def comparison_base(
+    served: Mapping[str, Any] | None, batch_run_id: str, gold_version: int | None
+) -> dict[str, Any] | None:
     """The run (and Gold version) whose view the served documents equal, when the export of ``batch_run_id`` may
     write only what differs from it; None when it must write every document.
 
     - nothing recorded (a first export, or a database served before the record existed): every document;
     - ``served`` by a run up to ``batch_run_id`` (the previous run, or this one exported again): what changed;
     - ``served`` by a later run (a ``--force`` rollback): every document, so that all carry the older run;
-    - ``writing``, stopped half-way: the same run again compares with the same base, so it repeats the same
-      writes; any other run cannot know which documents the stopped export wrote, so it writes every document.
+    - ``writing``, stopped half-way: the same run read at the same Gold version (``gold_version``) compares with
+      the same base, so it repeats the same writes; any other run, or the run rebuilt since, cannot know which
+      documents the stopped export wrote, so it writes every document.
     """
     if served is None:
         return None
@@ -260,7 +263,7 @@ def comparison_base(served: Mapping[str, Any] | None, batch_run_id: str) -> dict
         if served["batch_run_id"] > batch_run_id:
             return None
         return {"batch_run_id": served["batch_run_id"], "gold_version": served["gold_version"]}
-    if served["batch_run_id"] == batch_run_id and served.get("base"):
+    if served["batch_run_id"] == batch_run_id and served["gold_version"] == gold_version and served.get("base"):
         return dict(served["base"])
     return None
 
@@ -620,7 +623,7 @@ def _extract(
                 f"gold/{view.gold_view} has no data for {batch_run_id} under {paths.gold(view.gold_view)} and the "
                 f"run's Gold record does not report it empty: run the Gold job for this hour first"
             )
-        base = comparison_base(served, batch_run_id)
+        base = comparison_base(served, batch_run_id, version)
         item = _Prepared(view, gold, gold_version=version, base=base)
         if base is not None:
             item.served = read_gold(spark, paths, view, base["batch_run_id"], base["gold_version"])

@@ -374,20 +374,22 @@ def test_after_a_crash_another_run_writes_the_view_whole(spark, gold_lake: str, 
 
 def test_comparison_base_writes_whole_unless_the_served_view_is_known() -> None:
     served = {"state": "served", "batch_run_id": R1, "gold_version": 3, "base": None}
-    assert comparison_base(None, R2) is None
-    assert comparison_base(served, R2) == {"batch_run_id": R1, "gold_version": 3}
-    assert comparison_base(served, R1) == {"batch_run_id": R1, "gold_version": 3}
+    assert comparison_base(None, R2, 5) is None
+    assert comparison_base(served, R2, 5) == {"batch_run_id": R1, "gold_version": 3}
+    assert comparison_base(served, R1, 4) == {"batch_run_id": R1, "gold_version": 3}
     # A rollback (--force) to an older run.
-    assert comparison_base({**served, "batch_run_id": R2}, R1) is None
+    assert comparison_base({**served, "batch_run_id": R2}, R1, 3) is None
     writing = {
         "state": "writing",
         "batch_run_id": R2,
         "gold_version": 5,
         "base": {"batch_run_id": R1, "gold_version": 3},
     }
-    assert comparison_base(writing, R2) == {"batch_run_id": R1, "gold_version": 3}
-    assert comparison_base(writing, "batch_2025_11_09_18") is None
-    assert comparison_base({**writing, "base": None}, R2) is None
+    assert comparison_base(writing, R2, 5) == {"batch_run_id": R1, "gold_version": 3}
+    # Another run, the same run rebuilt since the crash, or a crashed whole write: every document.
+    assert comparison_base(writing, "batch_2025_11_09_18", 6) is None
+    assert comparison_base(writing, R2, 6) is None
+    assert comparison_base({**writing, "base": None}, R2, 5) is None
 
 
 # ------------------------------------------------------------------------------------------- connection
