@@ -25,10 +25,10 @@ compared with, null for a whole write), timings and the lake's run records of th
 
 Exporting a run again compares it with itself and writes nothing (or exactly what a rebuild of its Gold rows
 changed). An export that crashed halfway leaves the view's record ``writing`` (and the run ``failed``): the next
-export of the run compares with the same served run and repeats the same writes; an export of another run then
-writes the view whole. A view whose served documents already come from a later run is left alone
-(``superseded``) unless ``--force`` is given (which writes it whole), so a backfill of old hours never rolls the
-serving layer back.
+export of the run (its Gold unchanged) compares with the same served run and repeats the same writes; an export
+of another run, or of the run rebuilt since, writes the view whole. A view whose served documents already come
+from a later run is left alone (``superseded``) unless ``--force`` is given (which writes it whole), so a
+backfill of old hours never rolls the serving layer back.
 
 Documents (DESIGN.md section 4, spark_jobs/README.md "Serving")::
 
