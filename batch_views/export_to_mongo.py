@@ -2,18 +2,33 @@
 
     python -m batch_views.export_to_mongo --logical-date 2025-11-09T10:00:00+00:00 [--views trending_movies ...]
 
-Extract reads the Gold leaf folders of the run (``.../batch_run_id=R``) of each view; transform turns each view
-into document columns with pure DataFrame functions (``_id`` from the view type and the natural key, dates as
+Extract reads the run's rows of each view from its Gold Delta table (the ``batch_run_id`` partition, at the
+table's latest version) and, when the view is served already, the rows of the served run at the version it was
+exported from (Delta time travel: what Gold said then, even if that run was rebuilt since); transform turns each
+view into document columns with pure DataFrame functions (``_id`` from the view type and the natural key, dates as
 timestamps, NaN as null); validate checks that the ``_id`` values are unique and every document belongs to R;
-load replace-upserts the documents from the executors (one writer task per core) in unordered chunks, then
-removes the view's documents of older runs, then creates the serving indexes. ``moviedb.batch_runs`` records the
-run: status, counts per view type, stale documents removed, timings and the lake's run records of the earlier
-layers.
+compare joins the run's documents with the served ones by ``_id`` on the executors and keeps what differs; load
+replace-upserts the documents that are new or changed, from the executors (one writer task per core) in
+unordered chunks, then deletes the documents whose keys left the view, then creates the serving indexes.
 
-Exporting a run again replaces every document with an identical one; an export that crashed halfway leaves a
-mix of the two runs (and status ``failed``), which the next export of the run replaces and cleans up. A view
-whose served documents already come from a later run is left alone (``superseded``) unless ``--force`` is given,
-so a backfill of old hours never rolls the serving layer back.
+Only changed documents are written. A document's values are every field but ``batch_run_id`` and
+``computed_at``; a document the new run left as it was is not rewritten, so its ``batch_run_id`` and
+``computed_at`` name the run that computed its values (the run since which they hold). Which run a whole view is
+current as of is the served-view record ``batch_runs`` ``{_id: "served_view:<view_type>"}``: ``state`` ``served``,
+``batch_run_id``, the Gold table's ``gold_version`` and the ``documents``. A view without that record (a first
+export, a database served before it existed), or compared with nothing usable, is written whole as before: every
+document replace-upserted, then the view's documents of other runs removed.
+
+``moviedb.batch_runs`` records the run: status, documents per view type (``counts``, the view's size after the
+run), ``upserted``, ``unchanged``, ``stale_removed`` (deleted), ``compared_with`` (the served run each view was
+compared with, null for a whole write), timings and the lake's run records of the earlier layers.
+
+Exporting a run again compares it with itself and writes nothing (or exactly what a rebuild of its Gold rows
+changed). An export that crashed halfway leaves the view's record ``writing`` (and the run ``failed``): the next
+export of the run (its Gold unchanged) compares with the same served run and repeats the same writes; an export
+of another run, or of the run rebuilt since, writes the view whole. A view whose served documents already come
+from a later run is left alone (``superseded``) unless ``--force`` is given (which writes it whole), so a
+backfill of old hours never rolls the serving layer back.
 
 Documents (DESIGN.md section 4, spark_jobs/README.md "Serving")::
 
@@ -35,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from batch_views import serving
+from batch_views.gold_view import RUN_COLUMNS
 from batch_views.registry import GOLD_VIEWS
 from master_dataset.partitioning import LogicalHour
 from spark_jobs.utils.job_entry import run_as_program
@@ -100,19 +116,25 @@ class DocumentValidationError(ExportError):
 # ---------------------------------------------------------------------------------------------- extract
 
 
-def read_gold(spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str) -> DataFrame | None:
-    """The Gold rows of the run (its ``batch_run_id`` partition of the view's Delta table); None when it has none."""
-    from pyspark.sql import functions as F
-
+def gold_version(spark: SparkSession, paths: LakePaths, view: ServingView) -> int | None:
+    """The latest version of the view's Gold table; None when there is no table yet."""
     from spark_jobs.utils import tables
 
     path = paths.gold(view.gold_view)
-    if not tables.exists(spark, path):
+    return int(tables.last_commit(spark, path)["version"]) if tables.exists(spark, path) else None
+
+
+def read_gold(
+    spark: SparkSession, paths: LakePaths, view: ServingView, batch_run_id: str, version: int | None
+) -> DataFrame | None:
+    """The Gold rows of the run (its ``batch_run_id`` partition of the view's Delta table) as of ``version`` (time
+    travel: what the table said then); None when there is no table at that version."""
+    from pyspark.sql import functions as F
+
+    if version is None:
         return None
-    gold = spark.read.format("delta").load(path).where(F.col("batch_run_id") == batch_run_id)
-    if gold.isEmpty():
-        return None
-    return gold
+    gold = spark.read.format("delta").option("versionAsOf", version).load(paths.gold(view.gold_view))
+    return gold.where(F.col("batch_run_id") == batch_run_id)
 
 
 def read_layer_records(lake: LakeFiles, paths: LakePaths, batch_run_id: str) -> dict[str, dict[str, Any]]:
@@ -222,6 +244,80 @@ def to_documents(gold: DataFrame, view: ServingView) -> DataFrame:
     )
 
 
+def comparison_base(
+    served: Mapping[str, Any] | None, batch_run_id: str, gold_version: int | None
+) -> dict[str, Any] | None:
+    """The run (and Gold version) whose view the served documents equal, when the export of ``batch_run_id`` may
+    write only what differs from it; None when it must write every document.
+
+    - nothing recorded (a first export, or a database served before the record existed): every document;
+    - ``served`` by a run up to ``batch_run_id`` (the previous run, or this one exported again): what changed;
+    - ``served`` by a later run (a ``--force`` rollback): every document, so that all carry the older run;
+    - ``writing``, stopped half-way: the same run read at the same Gold version (``gold_version``) compares with
+      the same base, so it repeats the same writes; any other run, or the run rebuilt since, cannot know which
+      documents the stopped export wrote, so it writes every document.
+    """
+    if served is None:
+        return None
+    if served["state"] == "served":
+        if served["batch_run_id"] > batch_run_id:
+            return None
+        return {"batch_run_id": served["batch_run_id"], "gold_version": served["gold_version"]}
+    if served["batch_run_id"] == batch_run_id and served["gold_version"] == gold_version and served.get("base"):
+        return dict(served["base"])
+    return None
+
+
+CHANGE = "_change"
+UPSERT = "upsert"
+DELETE = "delete"
+
+
+def document_changes(documents: DataFrame, served: DataFrame | None) -> DataFrame:
+    """What turns the ``served`` documents into ``documents``: one row per ``_id`` that differs, ``_change``
+    ``upsert`` with the new document (a new key, or a field changed) or ``delete`` with only ``_id`` (a key gone).
+
+    Compared are every field but ``batch_run_id`` and ``computed_at``: a document whose values the new run left
+    as they were is not rewritten, and keeps the run that computed them. ``served`` None means none are served.
+    The join is by ``_id``, on the executors; only the rows that differ come out.
+    """
+    from pyspark.sql import functions as F
+
+    columns = documents.columns
+    if served is None:
+        return documents.withColumn(CHANGE, F.lit(UPSERT))
+    content = [column for column in columns if column not in ("_id", *RUN_COLUMNS)]
+    new = documents.withColumn("_content", F.struct(*content))
+    old = served.select(F.col("_id").alias("_served_id"), F.struct(*content).alias("_served_content"))
+    change = (
+        F.when(F.col("_served_id").isNull(), F.lit(UPSERT))
+        .when(F.col("_id").isNull(), F.lit(DELETE))
+        .when(~F.col("_content").eqNullSafe(F.col("_served_content")), F.lit(UPSERT))
+    )
+    joined = new.join(old, new["_id"] == old["_served_id"], "full_outer")
+    return joined.select(
+        F.coalesce(F.col("_id"), F.col("_served_id")).alias("_id"),
+        *(F.col(column) for column in columns if column != "_id"),
+        change.alias(CHANGE),
+    ).where(F.col(CHANGE).isNotNull())
+
+
+def count_changes(changes: Mapping[str, DataFrame]) -> dict[str, dict[str, int]]:
+    """``{view_type: {"upsert": n, "delete": m}}`` of every view's changes, from one aggregate job."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    if not changes:
+        return {}
+    kinds = [frame.select(F.lit(view_type).alias("view_type"), CHANGE) for view_type, frame in changes.items()]
+    rows = reduce(lambda a, b: a.unionByName(b), kinds).groupBy("view_type", CHANGE).count().collect()
+    counted: dict[str, dict[str, int]] = {view_type: {UPSERT: 0, DELETE: 0} for view_type in changes}
+    for row in rows:
+        counted[row["view_type"]][row[CHANGE]] = int(row["count"])
+    return counted
+
+
 # --------------------------------------------------------------------------------------------- validate
 
 
@@ -313,19 +409,36 @@ def load_documents(
     down to the writers, never shuffled up: on 50,000 documents a shuffle to two writers made the export 3-4 s
     slower, and more concurrent writers than cores only queue at the server.
     """
+    write = functools.partial(_write_batches, target=target, view_type=view_type, on_chunk=on_chunk)
+    return _on_executors(documents, count, target, write)
+
+
+def delete_documents(ids: DataFrame, count: int, target: serving.MongoTarget) -> int:
+    """Deletes the documents whose ``_id`` the rows of ``ids`` name, from the executors as
+    :func:`load_documents` writes; returns how many were there."""
+    return _on_executors(ids, count, target, functools.partial(_delete_batches, target=target))
+
+
+def _on_executors(
+    rows: DataFrame,
+    count: int,
+    target: serving.MongoTarget,
+    task: functools.partial[Iterator[pa.RecordBatch]],
+) -> int:
+    """Runs ``task`` on the partitions of ``rows`` merged down to the writers; the sum of the counts it answers."""
     from pyspark.sql import functions as F
 
-    writers = write_partitions(count, target.batch_size, default_parallelism(documents.sparkSession))
-    written = (
-        documents.coalesce(writers)
-        .mapInArrow(
-            functools.partial(_write_batches, target=target, view_type=view_type, on_chunk=on_chunk),
-            "written long",
-        )
-        .agg(F.sum("written").alias("written"))
-        .first()
-    )
-    return int(written["written"] or 0) if written else 0
+    if not count:
+        return 0
+    writers = write_partitions(count, target.batch_size, default_parallelism(rows.sparkSession))
+    done = rows.coalesce(writers).mapInArrow(task, "done long").agg(F.sum("done").alias("done")).first()
+    return int(done["done"] or 0) if done else 0
+
+
+def _answer(done: int) -> pa.RecordBatch:
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_pydict({"done": [done]}, schema=pa.schema([("done", pa.int64())]))
 
 
 def _write_batches(
@@ -334,13 +447,15 @@ def _write_batches(
     view_type: str,
     on_chunk: serving.ChunkCallback | None,
 ) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
     # to_pylist gives the documents as plain dicts: nested structs as dicts, arrays as lists, timestamps as
     # datetimes, which is what BSON encodes.
     documents = (document for batch in batches for document in batch.to_pylist())
-    written = serving.write_documents(documents, target, view_type, on_chunk=on_chunk)
-    yield pa.RecordBatch.from_pydict({"written": [written]}, schema=pa.schema([("written", pa.int64())]))
+    yield _answer(serving.write_documents(documents, target, view_type, on_chunk=on_chunk))
+
+
+def _delete_batches(batches: Iterator[pa.RecordBatch], target: serving.MongoTarget) -> Iterator[pa.RecordBatch]:
+    ids = (key for batch in batches for key in batch.column("_id").to_pylist())
+    yield _answer(serving.delete_documents(ids, target))
 
 
 # ------------------------------------------------------------------------------------------------- job
@@ -348,11 +463,22 @@ def _write_batches(
 
 @dataclass
 class _Prepared:
-    """A view on its way to MongoDB: its documents (None when Gold reports it empty) and their count."""
+    """A view on its way to MongoDB.
+
+    ``documents``: the run's documents (None when Gold reports the view empty), ``count`` of them;
+    ``gold_version``: the Gold table's version they were read at; ``base``: the served view the export compares
+    with (None: it writes every document), ``served``: that view's documents; ``changes``: what differs
+    (:func:`document_changes`) and ``changed``: how many upserts and deletes it holds.
+    """
 
     view: ServingView
     documents: DataFrame | None
+    gold_version: int | None = None
+    base: dict[str, Any] | None = None
+    served: DataFrame | None = None
     count: int = 0
+    changes: DataFrame | None = None
+    changed: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -360,13 +486,19 @@ class _Progress:
     """What the export has done so far, for the run record also when it fails."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    upserted: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
+    compared_with: dict[str, str | None] = field(default_factory=dict)
     superseded: dict[str, str] = field(default_factory=dict)
 
     def outcome(self) -> dict[str, Any]:
         return {
             "counts": dict(self.counts),
+            "upserted": dict(self.upserted),
+            "unchanged": dict(self.unchanged),
             "stale_removed": dict(self.removed),
+            "compared_with": dict(self.compared_with),
             "superseded": dict(self.superseded),
             "total_documents": sum(self.counts.values()),
         }
@@ -395,6 +527,7 @@ def export_run(
     metrics = JobMetrics(JOB, batch_run_id, log)
     started = time.monotonic()
     progress = _Progress()
+    prepared: list[_Prepared] = []
     client = serving.connect(target)
     try:
         db = client[target.database]
@@ -412,6 +545,8 @@ def export_run(
                 prepared = _extract(spark, paths, db, views, batch_run_id, layers.get("gold"), force, progress)
             with metrics.stage("transform_validate"):
                 _transform_validate(prepared, batch_run_id, metrics)
+            with metrics.stage("compare"):
+                _compare(prepared)
             for item in prepared:
                 with metrics.stage(f"load_{item.view.view_type}"):
                     _load(db, item, target, batch_run_id, on_chunk, progress)
@@ -431,18 +566,26 @@ def export_run(
             **progress.outcome(),
         )
         log.info(
-            "export %s %s: %d documents to %s/%s.%s (%s), %.1f s",
+            "export %s %s: %d documents served to %s/%s.%s (%s), %.1f s",
             batch_run_id,
             status,
             record["total_documents"],
             target.host,
             target.database,
             serving.BATCH_VIEWS,
-            ", ".join(f"{view_type} {n}" for view_type, n in progress.counts.items()) or "nothing written",
+            ", ".join(
+                f"{view_type} {n} ({progress.upserted.get(view_type, 0)} upserted, "
+                f"{progress.removed.get(view_type, 0)} deleted)"
+                for view_type, n in progress.counts.items()
+            )
+            or "nothing written",
             record["duration_seconds"],
         )
         return record
     finally:
+        for item in prepared:
+            if item.changes is not None:
+                item.changes.unpersist()
         client.close()
 
 
@@ -456,10 +599,12 @@ def _extract(
     force: bool,
     progress: _Progress,
 ) -> list[_Prepared]:
-    """The Gold rows of every view to export; views already served from a later run are left out."""
+    """The Gold rows of every view to export, and those of the view served now; views already served from a later
+    run are left out."""
     prepared = []
     for view in views:
-        newer = None if force else serving.newer_run(db, view.view_type, batch_run_id)
+        served = serving.served_view(db, view.view_type)
+        newer = None if force else _newer_run(db, view, served, batch_run_id)
         if newer is not None:
             progress.superseded[view.view_type] = newer
             log.warning(
@@ -469,14 +614,29 @@ def _extract(
                 batch_run_id,
             )
             continue
-        gold = read_gold(spark, paths, view, batch_run_id)
+        version = gold_version(spark, paths, view)
+        gold = read_gold(spark, paths, view, batch_run_id, version)
+        if gold is not None and gold.isEmpty():
+            gold = None
         if gold is None and not confirmed_empty(gold_record, view):
             raise ExportError(
                 f"gold/{view.gold_view} has no data for {batch_run_id} under {paths.gold(view.gold_view)} and the "
                 f"run's Gold record does not report it empty: run the Gold job for this hour first"
             )
-        prepared.append(_Prepared(view, gold))
+        base = comparison_base(served, batch_run_id, version)
+        item = _Prepared(view, gold, gold_version=version, base=base)
+        if base is not None:
+            item.served = read_gold(spark, paths, view, base["batch_run_id"], base["gold_version"])
+        prepared.append(item)
     return prepared
+
+
+def _newer_run(db: Any, view: ServingView, served: Mapping[str, Any] | None, batch_run_id: str) -> str | None:
+    """The later run the view's served documents (wholly or partly) come from, if any."""
+    if served is None:
+        # A database served before the served-view record existed: its documents say which run they are from.
+        return serving.newer_run(db, view.view_type, batch_run_id)
+    return served["batch_run_id"] if served["batch_run_id"] > batch_run_id else None
 
 
 def _transform_validate(prepared: Sequence[_Prepared], batch_run_id: str, metrics: JobMetrics) -> None:
@@ -500,6 +660,48 @@ def _transform_validate(prepared: Sequence[_Prepared], batch_run_id: str, metric
     for item in present:
         validate(checks[item.view.view_type], item.view, batch_run_id)
         item.count = metrics.count(item.view.view_type, checks[item.view.view_type].documents)
+    for item in prepared:
+        if item.served is not None:
+            item.served = _served_documents(item)
+
+
+def _served_documents(item: _Prepared) -> DataFrame | None:
+    """The documents of the served view, as this export would build them; a served view whose Gold rows lack a
+    column the view has now cannot be compared, and the export then writes every document."""
+    try:
+        return to_documents(item.served, item.view)
+    except GoldSchemaError as exc:
+        log.warning("%s: the served view cannot be compared (%s); every document is written", item.view.view_type, exc)
+        item.base = None
+        return None
+
+
+def _compare(prepared: Sequence[_Prepared]) -> None:
+    """What differs from the served view, for every view compared with one: kept (memory, then disk) for the
+    writes, and counted by one job for all views."""
+    from pyspark import StorageLevel
+
+    compared = [item for item in prepared if item.base is not None]
+    for item in compared:
+        documents = item.documents
+        if documents is None:
+            # The view is empty now: every served document is a delete.
+            documents = item.served.limit(0) if item.served is not None else None
+        if documents is None:
+            item.changed = {UPSERT: 0, DELETE: 0}
+            continue
+        item.changes = document_changes(documents, item.served).persist(StorageLevel.MEMORY_AND_DISK)
+    counted = count_changes({item.view.view_type: item.changes for item in compared if item.changes is not None})
+    for item in compared:
+        item.changed = counted.get(item.view.view_type, item.changed)
+        log.info(
+            "%s: %d documents to upsert, %d to delete, %d unchanged since %s",
+            item.view.view_type,
+            item.changed[UPSERT],
+            item.changed[DELETE],
+            item.count - item.changed[UPSERT],
+            item.base["batch_run_id"],
+        )
 
 
 def _load(
@@ -510,19 +712,46 @@ def _load(
     on_chunk: serving.ChunkCallback | None,
     progress: _Progress,
 ) -> None:
-    """Writes one view's documents, checks MongoDB acknowledged them all, then removes its older documents."""
+    """Writes one view: the documents that changed since the served view (or all of them), checks MongoDB
+    acknowledged them all, then removes the documents whose keys left the view; records the view as served."""
+    from pyspark.sql import functions as F
+
     view_type = item.view.view_type
-    written = 0
-    if item.documents is not None and item.count:
-        written = load_documents(item.documents, item.count, target, view_type, on_chunk)
-    if written != item.count:
+    served = functools.partial(
+        serving.record_served_view, db, view_type, batch_run_id=batch_run_id, gold_view=item.view.gold_view
+    )
+    # Until the view is recorded served again, a reader (and the next export) knows the documents are a mix.
+    served(state="writing", gold_version=item.gold_version, documents=None, base=item.base)
+    if item.base is None:
+        upserts, planned = item.documents, item.count
+    else:
+        upserts = item.changes.where(F.col(CHANGE) == UPSERT).drop(CHANGE) if item.changes is not None else None
+        planned = item.changed[UPSERT]
+    written = load_documents(upserts, planned, target, view_type, on_chunk) if upserts is not None else 0
+    if written != planned:
         raise serving.ServingWriteError(
-            f"{view_type}: MongoDB at {target.host} acknowledged {written} of {item.count} documents"
+            f"{view_type}: MongoDB at {target.host} acknowledged {written} of {planned} documents"
         )
-    progress.counts[view_type] = written
-    # Only now, with every document of this run in place, may the older ones go.
-    progress.removed[view_type] = serving.delete_stale(db, view_type, batch_run_id)
-    log.info("%s: %d documents written, %d of older runs removed", view_type, written, progress.removed[view_type])
+    progress.counts[view_type] = item.count
+    progress.upserted[view_type] = written
+    progress.unchanged[view_type] = item.count - written
+    progress.compared_with[view_type] = item.base["batch_run_id"] if item.base is not None else None
+    # Only now, with every document of this run in place, may the others go.
+    if item.base is None:
+        progress.removed[view_type] = serving.delete_stale(db, view_type, batch_run_id)
+    elif item.changes is not None:
+        gone = item.changes.where(F.col(CHANGE) == DELETE).select("_id")
+        progress.removed[view_type] = delete_documents(gone, item.changed[DELETE], target)
+    else:
+        progress.removed[view_type] = 0
+    served(state="served", gold_version=item.gold_version, documents=item.count, base=None)
+    log.info(
+        "%s: %d documents written, %d unchanged, %d removed",
+        view_type,
+        written,
+        progress.unchanged[view_type],
+        progress.removed[view_type],
+    )
 
 
 def _error_summary(exc: BaseException, uri: str, limit: int = 1000) -> str:

@@ -6,7 +6,8 @@ embedded stack's MongoDB-wire server, DESIGN.md section 2):
 - writes are unordered ``bulk_write`` batches of ``ReplaceOne({"_id": k}, {"_id": k, ...}, upsert=True)``: a full
   document (a ``$set`` of a date on an existing document stores a string on nx-27017), carrying ``_id`` itself
   (nx-27017 ignores the filter's ``_id`` on an upsert), filtered on ``_id`` only (other filters scan the table);
-- stale documents are removed with one ``delete_many`` per view after the view's new documents are all written;
+- documents whose keys left a view are removed by ``delete_many({"_id": {"$in": [...]}})`` chunks after the view's
+  new documents are all written (a full export removes the view's documents of other runs with one ``delete_many``);
 - no transactions, no ``renameCollection``, no ``drop_index``, no ``aggregate`` over date ranges;
 - run records in ``batch_runs`` are replaced whole, never patched.
 
@@ -289,6 +290,29 @@ def _write_chunk(collection: Collection, requests: Sequence[Any], target: MongoT
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def delete_documents(ids: Iterable[str], target: MongoTarget) -> int:
+    """Deletes the documents of ``ids`` from ``batch_views`` in chunks of ``target.batch_size``; returns how many
+    were there. Runs on the executors, like :func:`write_documents`.
+
+    ``delete_many`` on ``{"_id": {"$in": chunk}}``: nx-27017 finds ``_id`` by its key, and one such request costs
+    it a fiftieth of a bulk of ``DeleteOne``. A document already gone (a repeated export) is not an error.
+    """
+    iterator = iter(ids)
+    chunk = [key for _, key in zip(range(target.batch_size), iterator, strict=False)]
+    if not chunk:
+        return 0
+    client = connect(target)
+    try:
+        collection = client[target.database][BATCH_VIEWS]
+        deleted = 0
+        while chunk:
+            deleted += int(collection.delete_many({"_id": {"$in": chunk}}).deleted_count)
+            chunk = [key for _, key in zip(range(target.batch_size), iterator, strict=False)]
+        return deleted
+    finally:
+        client.close()
+
+
 def delete_stale(db: Database, view_type: str, batch_run_id: str) -> int:
     """Removes the ``view_type`` documents of every other run; call it after all of this run's are written."""
     removed = db[BATCH_VIEWS].delete_many({"view_type": view_type, "batch_run_id": {"$ne": batch_run_id}})
@@ -298,7 +322,8 @@ def delete_stale(db: Database, view_type: str, batch_run_id: str) -> int:
 def newer_run(db: Database, view_type: str, batch_run_id: str) -> str | None:
     """The run id of a ``view_type`` document from a later logical hour than ``batch_run_id``, if one is served.
 
-    Run ids (``batch_YYYY_MM_DD_HH``) sort as their hours do, so a string comparison orders them.
+    Run ids (``batch_YYYY_MM_DD_HH``) sort as their hours do, so a string comparison orders them. A scan of the
+    view's documents on nx-27017: the export asks it only of a view without a served-view record.
     """
     found = db[BATCH_VIEWS].find_one(
         {"view_type": view_type, "batch_run_id": {"$gt": batch_run_id}}, {"batch_run_id": 1}
@@ -376,7 +401,10 @@ def begin_run(
         "duration_seconds": None,
         "view_types": list(view_types),
         "counts": {},
+        "upserted": {},
+        "unchanged": {},
         "stale_removed": {},
+        "compared_with": {},
         "superseded": {},
         "total_documents": 0,
         "layers": dict(layers),
@@ -418,6 +446,51 @@ def record_stage(
     record["stages"] = stages
     _replace_run(db, record)
     log.info("batch_runs %s: stage %s %s", batch_run_id, stage, status)
+    return record
+
+
+SERVED_VIEW_PREFIX = "served_view:"
+
+
+def served_view(db: Database, view_type: str) -> dict[str, Any] | None:
+    """The served-view record of ``view_type`` in ``batch_runs`` (:func:`record_served_view`), or None."""
+    return db[BATCH_RUNS].find_one({"_id": SERVED_VIEW_PREFIX + view_type})
+
+
+def record_served_view(
+    db: Database,
+    view_type: str,
+    *,
+    state: str,
+    batch_run_id: str,
+    gold_view: str,
+    gold_version: int | None,
+    documents: int | None,
+    base: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Replaces the served-view record of ``view_type``: which run the view's documents equal, and how far.
+
+    ``_id`` is ``served_view:<view_type>``; it has no ``status``, so it is never taken for a run's record.
+
+    - ``state`` ``served``: the documents are exactly the view of ``batch_run_id`` as Gold table ``gold_view``
+      held it at ``gold_version`` (None: the table had no rows of the run); ``documents`` is their count;
+    - ``state`` ``writing``: an export of ``batch_run_id`` is writing; until it ends the documents are a mix of that
+      run and ``base``, the served view it started from (``{batch_run_id, gold_version}``, or None when it rewrites
+      every document).
+    """
+    record = {
+        "_id": SERVED_VIEW_PREFIX + view_type,
+        "kind": "served_view",
+        "view_type": view_type,
+        "state": state,
+        "batch_run_id": batch_run_id,
+        "gold_view": gold_view,
+        "gold_version": gold_version,
+        "documents": documents,
+        "base": dict(base) if base is not None else None,
+        "updated_at": utc_now(),
+    }
+    _replace_run(db, record)
     return record
 
 

@@ -15,6 +15,9 @@ Sections (``--only`` picks some; the others are carried over from the previous r
 - ``processing``: Bronze -> Silver (full refresh, incremental), Silver -> Gold, Gold -> MongoDB at history sizes
   of ``--days`` (default 1, 30 and 90 days of 6 runs a day): wall time, rows per second, peak memory;
 - ``export``: ``--documents`` (50,000) documents of one view into nx-27017 (``scripts/bench_export.py``);
+- ``serving`` (only with ``--only serving``): ``--serving-movies`` (1,000,000) movies' documents in
+  ``batch_views``: the first export, the next run's export of the changed ones (``--changed-share``), the seed's
+  four sample queries' latency and the server's memory, on nx-27017 (``scripts/bench_serving.py``);
 - ``stack`` (only with ``--with-stack`` or ``--only stack``): ``tmdb_batch_pipeline`` triggered on the running
   embedded stack, seconds from the trigger to its last served document, and the stack's memory at rest and peak;
 - ``catalogue-ingestion`` (only with ``--only``): the catalogue mode's first load (``TMDB_CATALOGUE=full``) at
@@ -57,7 +60,7 @@ import psutil
 
 from bench import charts, report
 from bench.pipeline_runs import run_section
-from bench.stage_benchmarks import export_section, ingestion_section, processing_section
+from bench.stage_benchmarks import export_section, ingestion_section, processing_section, serving_section
 from bench.targets import judge, seed_comparison
 from config.settings import PROJECT_ROOT
 
@@ -101,6 +104,7 @@ SECTIONS: dict[str, Section] = {
     "runs": run_section,
     "processing": processing_section,
     "export": export_section,
+    "serving": serving_section,
     "stack": _stack_section,
     "task-startup": _task_startup_section,
     "backfill": _backfill_section,
@@ -152,6 +156,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="catalogue-ingestion: catalogue sizes of the first load (10000,100000)",
     )
     add("--documents", type=int, default=50_000, help="documents of the export section (50000)")
+    add("--serving-movies", type=_int_list, default=[1_000_000], help="serving: movies of each size (1000000)")
+    add("--changed-share", type=float, default=0.02, help="serving: share of keys the next run changes (0.02)")
+    add("--ferretdb", type=Path, help="serving: also measure this FerretDB v1 binary (docs/serving-at-scale.md)")
+    add("--ferretdb-movies", type=_int_list, default=[2_000], help="serving: movies of FerretDB's sizes (2000)")
+    add("--ferretdb-servers", type=lambda text: text.split(","), default=["ferretdb-postgresql"],
+        help="serving: FerretDB's backends, ferretdb-postgresql and/or ferretdb-sqlite")  # fmt: skip
     add("--test-pages", type=int, default=2, help="pages a list of the test run (the seed's 2)")
     add("--full-pages", type=int, default=20, help="pages a list of the full and steady runs (the seed's 20)")
     add("--ingestion-pages", type=int, default=20, help="pages a list of the ingestion section's fast runs (20)")
@@ -211,6 +221,7 @@ def scale_of(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "runs": ("latency_ms", "run_rate", "steady_rate", "test_pages", "full_pages", "spark_master"),
         "processing": ("days", "runs_per_day", "spark_master"),
         "export": ("documents",),
+        "serving": ("serving_movies", "changed_share", "ferretdb_movies"),
         "stack": ("stack_logical_date", "rest_seconds"),
         "task-startup": ("probes",),
         "backfill": ("backfill",),

@@ -186,8 +186,10 @@ def follow(
                     dag_done_at = time.monotonic()
                     log.info("run %s %s after %.0f s", run_id, state, dag_done_at - started)
             record = db.batch_runs.find_one({"_id": hour.batch_run_id}, {"status": 1, "total_documents": 1}) or {}
-            documents = db.batch_views.count_documents({"batch_run_id": hour.batch_run_id})
-            if served_at is None and record.get("status") == "complete" and documents >= record["total_documents"]:
+            # The export records the run complete after its last write (it writes only the changed documents, so
+            # the documents naming the run are not all the run serves).
+            if served_at is None and record.get("status") == "complete":
+                documents = int(record["total_documents"])
                 served_at = time.monotonic()
                 log.info("%d documents of %s served after %.0f s", documents, hour.batch_run_id, served_at - started)
             if state == "failed" or (dag_done_at is not None and served_at is not None):

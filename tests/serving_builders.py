@@ -101,8 +101,17 @@ GOLD_R2: dict[str, list[tuple[Any, ...]]] = {
 }
 
 
-def write_gold(spark: Any, lake_root: str, view: str, batch_run_id: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Appends one run of a Gold view to its Delta table, partitioned by run as the Gold job writes it.
+def write_gold(
+    spark: Any,
+    lake_root: str,
+    view: str,
+    batch_run_id: str,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    replace: bool = False,
+) -> None:
+    """Appends one run of a Gold view to its Delta table, partitioned by run as the Gold job writes it; with
+    ``replace``, replaces the run's rows in a new commit, as a re-run of the Gold job for that hour does.
 
     The commit comes from ``deltalake`` (Delta's Rust writer) with the documented schema converted to Arrow: the
     same table Spark writes, without a Spark job per view (each costs seconds on a shared machine).
@@ -116,7 +125,13 @@ def write_gold(spark: Any, lake_root: str, view: str, batch_run_id: str, rows: S
     schema = _parse_datatype_string(GOLD_SCHEMAS[view] + _RUN_COLUMNS)
     records = [_record(schema, (*row, batch_run_id, computed_at)) for row in rows]
     table = pa.Table.from_pylist(records, schema=to_arrow_schema(schema))
-    write_deltalake(LakePaths(lake_root).gold(view), table, mode="append", partition_by=["batch_run_id"])
+    write_deltalake(
+        LakePaths(lake_root).gold(view),
+        table,
+        mode="overwrite" if replace else "append",
+        predicate=f"batch_run_id = '{batch_run_id}'" if replace else None,
+        partition_by=["batch_run_id"],
+    )
 
 
 def _record(data_type: Any, value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""The serving export against nx-27017: exact documents, idempotence, crash and re-run, stale removal, queries.
+"""The serving export against nx-27017: exact documents, changed documents only, idempotence, crash and re-run,
+stale removal, queries.
 
 Every test writes hand-made Gold views (the documented schemas) into a temporary lake and exports them into a
 database of its own on the session's nx-27017.
@@ -25,6 +26,7 @@ from batch_views.export_to_mongo import (
     DocumentValidationError,
     ExportError,
     check_documents,
+    comparison_base,
     export_run,
     parse_args,
     to_documents,
@@ -134,7 +136,12 @@ def test_every_view_becomes_its_exact_flat_documents(exported_r1: Database) -> N
 def test_run_is_recorded_complete_with_counts_per_view_type(exported_r1: Database) -> None:
     record = exported_r1.batch_runs.find_one({"_id": R1})
     assert record["status"] == "complete"
-    assert record["counts"] == {view_type: len(docs) for view_type, docs in expected_r1().items()}
+    counts = {view_type: len(docs) for view_type, docs in expected_r1().items()}
+    assert record["counts"] == counts
+    # A first export has nothing to compare with: it writes every document.
+    assert record["upserted"] == counts
+    assert record["unchanged"] == dict.fromkeys(counts, 0)
+    assert record["compared_with"] == dict.fromkeys(counts)
     assert record["total_documents"] == sum(record["counts"].values())
     assert record["logical_hour"] == HOUR1
     assert isinstance(record["started_at"], datetime)
@@ -180,13 +187,17 @@ def test_views_are_chosen_by_view_type_or_gold_name() -> None:
 # ------------------------------------------------------------------------------------------- idempotence
 
 
-def test_exporting_a_run_twice_leaves_identical_documents_dates_and_indexes(spark, gold_lake: str, fresh) -> None:
+def test_exporting_a_run_twice_writes_nothing_the_second_time(spark, gold_lake: str, fresh) -> None:
     target, db = fresh
     # Trending and movie analytics carry the dates (computed_date, release_date) besides computed_at.
     views = [TRENDING, MOVIES]
     export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), views)
     first = documents(db)
-    export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), views)
+
+    def no_write_expected(view_type: str, chunk_number: int, size: int) -> None:
+        raise AssertionError(f"{view_type}: a chunk of {size} documents was written again")
+
+    export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), views, on_chunk=no_write_expected)
     second = documents(db)
 
     assert second == first
@@ -205,6 +216,34 @@ def test_exporting_a_run_twice_leaves_identical_documents_dates_and_indexes(spar
         2,
         {"trending_movies": 0, "movie_analytics": 0},
     )
+    assert record["upserted"] == {"trending_movies": 0, "movie_analytics": 0}
+    assert record["unchanged"] == record["counts"] == {"trending_movies": 7, "movie_analytics": 2}
+    assert record["compared_with"] == {"trending_movies": R1, "movie_analytics": R1}
+
+
+def test_a_rebuilt_gold_run_exported_again_rewrites_only_what_the_rebuild_changed(spark, tmp_path, fresh) -> None:
+    """The served run is read as Gold held it when it was exported (time travel), not as it holds it now."""
+    target, db = fresh
+    lake = (tmp_path / "lake").as_uri()
+    write_gold(spark, lake, "genre_analytics", R1, GOLD_R1["genre_analytics"])
+    export_run(spark, LakePaths(lake), target, LogicalHour(HOUR1), [GENRE])
+    before = {doc["_id"]: doc for doc in documents(db)}
+    # The rebuild drops Drama 2025-10 and finds two movies in Action 2024-12; Action 2025-11 is as it was.
+    action_2025_11, _, action_2024_12 = GOLD_R1["genre_analytics"]
+    rebuilt = [action_2025_11, (*action_2024_12[:3], 2, *action_2024_12[4:])]
+    write_gold(spark, lake, "genre_analytics", R1, rebuilt, replace=True)
+
+    record = export_run(spark, LakePaths(lake), target, LogicalHour(HOUR1), [GENRE])
+
+    after = {doc["_id"]: doc for doc in documents(db)}
+    assert sorted(after) == ["genre_analytics:Action:2024:12", "genre_analytics:Action:2025:11"]
+    assert after["genre_analytics:Action:2024:12"]["total_movies"] == 2
+    assert after["genre_analytics:Action:2025:11"] == before["genre_analytics:Action:2025:11"]
+    assert (record["upserted"], record["unchanged"], record["stale_removed"]) == (
+        {"genre_analytics": 1},
+        {"genre_analytics": 1},
+        {"genre_analytics": 1},
+    )
 
 
 def test_indexes_are_created_idempotently(fresh) -> None:
@@ -222,17 +261,28 @@ def test_a_later_run_replaces_the_view_and_removes_its_stale_documents(spark, go
     export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), [GENRE, SENTIMENT])
     assert db.batch_views.count_documents({"_id": "genre_analytics:Drama:2025:10"}) == 1
 
+    unchanged = db.batch_views.find_one({"_id": "genre_analytics:Action:2024:12"})
+
     record = export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR2), [GENRE, SENTIMENT])
 
     genre = documents(db, "genre_analytics")
     assert [doc["_id"] for doc in genre] == ["genre_analytics:Action:2024:12", "genre_analytics:Action:2025:11"]
-    assert {doc["batch_run_id"] for doc in genre} == {R2}
-    assert {doc["computed_at"] for doc in genre} == {HOUR2}
-    assert db.batch_views.find_one({"_id": "genre_analytics:Action:2025:11"})["total_movies"] == 3
+    changed = db.batch_views.find_one({"_id": "genre_analytics:Action:2025:11"})
+    assert (changed["total_movies"], changed["batch_run_id"], changed["computed_at"]) == (3, R2, HOUR2)
+    # Action 2024-12 has the same values in R2: not rewritten, it still names the run that computed them.
+    assert db.batch_views.find_one({"_id": "genre_analytics:Action:2024:12"}) == unchanged
+    assert (unchanged["batch_run_id"], unchanged["computed_at"]) == (R1, HOUR1)
     # Gold reported sentiment_trends empty for R2: the view is served empty, its R1 documents are gone.
     assert documents(db, "sentiment_trends") == []
     assert record["counts"] == {"genre_analytics": 2, "sentiment_trends": 0}
+    assert record["upserted"] == {"genre_analytics": 1, "sentiment_trends": 0}
+    assert record["unchanged"] == {"genre_analytics": 1, "sentiment_trends": 0}
     assert record["stale_removed"] == {"genre_analytics": 1, "sentiment_trends": 2}
+    assert record["compared_with"] == {"genre_analytics": R1, "sentiment_trends": R1}
+    # Both views are current as of R2, whichever run their documents name.
+    for view_type, count in record["counts"].items():
+        served = serving.served_view(db, view_type)
+        assert (served["state"], served["batch_run_id"], served["documents"]) == ("served", R2, count)
     assert record["layers"]["gold"] == {
         "status": "success",
         "views": [view.gold_view for view in SERVING_VIEWS],
@@ -287,6 +337,8 @@ def test_an_export_killed_halfway_converges_when_run_again(spark, gold_lake: str
     failed = db.batch_runs.find_one({"_id": R2})
     assert failed["status"] == "failed"
     assert "simulated crash" in failed["error"]
+    writing = serving.served_view(db, "trending_movies")
+    assert (writing["state"], writing["batch_run_id"], writing["base"]["batch_run_id"]) == ("writing", R2, R1)
 
     export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR2), [TRENDING])
 
@@ -294,6 +346,50 @@ def test_an_export_killed_halfway_converges_when_run_again(spark, gold_lake: str
     assert documents(db) == expected_r2_trending()
     record = db.batch_runs.find_one({"_id": R2})
     assert (record["status"], record["attempts"], record["error"]) == ("complete", 2, None)
+    # The repair compared with R1 again, so it rewrote every changed document, the ones written before the crash too.
+    assert (record["compared_with"], record["upserted"]) == ({"trending_movies": R1}, {"trending_movies": 7})
+    assert serving.served_view(db, "trending_movies")["state"] == "served"
+
+
+def test_after_a_crash_another_run_writes_the_view_whole(spark, gold_lake: str, fresh, mongo_server: str) -> None:
+    """Which documents the stopped export wrote is unknown: a comparison with the older served run would miss them."""
+    _, db = fresh
+    target = _target(mongo_server, db.name, batch_size=2)
+    export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), [TRENDING])
+
+    def crash_after_first_chunk(view_type: str, chunk_number: int, size: int) -> None:
+        raise RuntimeError("simulated crash of the export")
+
+    with pytest.raises(Exception, match="simulated crash"):
+        export_run(
+            spark, LakePaths(gold_lake), target, LogicalHour(HOUR2), [TRENDING], on_chunk=crash_after_first_chunk
+        )
+    # The view holds documents of R2 now: R1 is superseded unless forced, and forced it is written whole.
+    assert export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), [TRENDING])["status"] == "superseded"
+    record = export_run(spark, LakePaths(gold_lake), target, LogicalHour(HOUR1), [TRENDING], force=True)
+
+    assert documents(db) == expected_r1()["trending_movies"]
+    assert (record["compared_with"], record["upserted"]) == ({"trending_movies": None}, {"trending_movies": 7})
+
+
+def test_comparison_base_writes_whole_unless_the_served_view_is_known() -> None:
+    served = {"state": "served", "batch_run_id": R1, "gold_version": 3, "base": None}
+    assert comparison_base(None, R2, 5) is None
+    assert comparison_base(served, R2, 5) == {"batch_run_id": R1, "gold_version": 3}
+    assert comparison_base(served, R1, 4) == {"batch_run_id": R1, "gold_version": 3}
+    # A rollback (--force) to an older run.
+    assert comparison_base({**served, "batch_run_id": R2}, R1, 3) is None
+    writing = {
+        "state": "writing",
+        "batch_run_id": R2,
+        "gold_version": 5,
+        "base": {"batch_run_id": R1, "gold_version": 3},
+    }
+    assert comparison_base(writing, R2, 5) == {"batch_run_id": R1, "gold_version": 3}
+    # Another run, the same run rebuilt since the crash, or a crashed whole write: every document.
+    assert comparison_base(writing, "batch_2025_11_09_18", 6) is None
+    assert comparison_base(writing, R2, 6) is None
+    assert comparison_base({**writing, "base": None}, R2, 5) is None
 
 
 # ------------------------------------------------------------------------------------------- connection
