@@ -133,8 +133,17 @@ def test_the_seeds_queries_answer_with_the_served_views(pipeline, two_hours) -> 
     assert answers["temporal"], "no temporal_analytics document for 2025-11"
     scores = [doc["trending_score"] for doc in answers["trending"]]
     assert len(scores) == 5 and scores == sorted(scores, reverse=True)
-    # Every served document comes from the second hour: the first hour's were replaced, none left behind.
-    assert {doc["batch_run_id"] for doc in served(pipeline)} == {"batch_2025_11_09_12"}
+    # Every view is served as of the second hour; a document whose values the second hour left as they were is
+    # not rewritten and keeps the first hour, the one that computed them (the export writes what changed).
+    import pymongo
+
+    with pymongo.MongoClient(env["MONGODB_CONNECTION_STRING"]) as client:
+        ids = [f"served_view:{view.view_type}" for view in SERVING_VIEWS]
+        records = list(client[env["MONGODB_DATABASE"]].batch_runs.find({"_id": {"$in": ids}}))
+    assert sorted(record["_id"] for record in records) == sorted(ids)
+    assert {(record["state"], record["batch_run_id"]) for record in records} == {("served", "batch_2025_11_09_12")}
+    runs = {doc["batch_run_id"] for doc in served(pipeline)}
+    assert "batch_2025_11_09_12" in runs and runs <= {"batch_2025_11_09_08", "batch_2025_11_09_12"}
 
 
 def test_two_hours_of_observations_give_seven_day_velocity(pipeline, two_hours) -> None:
