@@ -127,8 +127,7 @@ def fetch_details(
     received: list[BronzeRecord] = []
 
     def on_details(response: TMDBResponse) -> None:
-        movie_id = int(response.data["id"])
-        received.append(BronzeRecord(schema.MOVIE_DETAILS, movie_id, None, None, response.received_at, response.text))
+        received.append(BronzeRecord.details(response))
 
     def flush(progress: dict[str, Any]) -> None:
         if received:

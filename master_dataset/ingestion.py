@@ -91,6 +91,12 @@ class BronzeRecord:
             batch_run_id,
         )
 
+    @classmethod
+    def details(cls, response: TMDBResponse) -> BronzeRecord:
+        """A movie's details response (``/movie/{id}`` with its appended parts) as received."""
+        movie_id = int(response.data["id"])
+        return cls(schema.MOVIE_DETAILS, movie_id, None, None, response.received_at, response.text)
+
     def sort_key(self) -> tuple:
         """A stable order for staging, so that a re-run writes the same rows in the same order."""
         return (self.api_endpoint, self.source_list or "", self.list_rank or 0, self.movie_id, self.raw_json)
@@ -477,8 +483,7 @@ def extract_movies(
     skipped_fresh = 0
 
     def on_details(response: TMDBResponse) -> None:
-        movie_id = int(response.data["id"])
-        records.append(BronzeRecord(schema.MOVIE_DETAILS, movie_id, None, None, response.received_at, response.text))
+        records.append(BronzeRecord.details(response))
 
     def on_entries(source: str, endpoint: str, page: int, response: TMDBResponse) -> None:
         # Read the whole page before keeping any of it: a page with a broken entry is rejected as a whole.

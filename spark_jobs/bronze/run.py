@@ -304,9 +304,12 @@ class BronzeJob:
 
     # ---- lake I/O ----------------------------------------------------------------------------------------------
 
-    def _latest_fetches(self, dataset: str, endpoint: str) -> dict[int, datetime]:
-        """When each id's ``endpoint`` response was last stored in bronze, in the hours before this one."""
+    def _latest_fetches(self, dataset: str, endpoint: str, only: DataFrame | None = None) -> dict[int, datetime]:
+        """When each id's ``endpoint`` response was last stored in bronze, in the hours before this one; for the
+        ids of ``only`` (a ``movie_id`` column) when given."""
         bronze = tables.read(self.spark, self.paths.bronze(dataset), schema.BRONZE_SCHEMA)
+        if only is not None:
+            bronze = bronze.join(only, "movie_id", "left_semi")
         rows = bronze.transform(transforms.latest_fetches, endpoint, self.hour).collect()
         return {int(row.movie_id): datetime.fromtimestamp(row.last_fetched, UTC) for row in rows}
 
@@ -348,10 +351,7 @@ class BronzeJob:
         return entries if self.settings.tmdb_catalogue_include_adult else entries.where(~F.col("adult"))
 
     def _staged_details(self) -> DataFrame | None:
-        path = self._staging_path(CATALOGUE_DETAILS)
-        if not self.fs.exists(path):
-            return None
-        return self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path)
+        return self._read_staging(CATALOGUE_DETAILS)
 
     def _staged_details_count(self) -> int:
         staged = self._staged_details()
@@ -378,11 +378,7 @@ class BronzeJob:
         if not movie_ids:
             return {}
         listed = self.spark.createDataFrame([(i,) for i in sorted(movie_ids)], "movie_id int")
-        bronze = tables.read(self.spark, self.paths.bronze("movies"), schema.BRONZE_SCHEMA)
-        rows = bronze.join(listed, "movie_id", "left_semi").transform(
-            transforms.latest_fetches, schema.MOVIE_DETAILS, self.hour
-        )
-        fetched = {int(row.movie_id): datetime.fromtimestamp(row.last_fetched, UTC) for row in rows.collect()}
+        fetched = self._latest_fetches("movies", schema.MOVIE_DETAILS, only=listed)
         staged = self._staged_details()
         if staged is not None:
             for row in staged.join(listed, "movie_id", "left_semi").select("movie_id").distinct().collect():
@@ -417,12 +413,16 @@ class BronzeJob:
 
     def _staged(self, dataset: str) -> DataFrame | None:
         """The records staged for ``dataset``; for movies also the catalogue's details."""
-        path = self._staging_path(dataset)
-        staged = self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path) if self.fs.exists(path) else None
+        staged = self._read_staging(dataset)
         details = self._staged_details() if dataset == "movies" else None
         if staged is None or details is None:
             return staged if details is None else details
         return staged.unionByName(details)
+
+    def _read_staging(self, name: str) -> DataFrame | None:
+        """The records staged under ``name`` in this run's staging area; None when there are none."""
+        path = self._staging_path(name)
+        return self.spark.read.schema(schema.BRONZE_RECORD_SCHEMA).parquet(path) if self.fs.exists(path) else None
 
     def _listed_details(self) -> DataFrame | None:
         """The staged movie records whose further review pages and cast a run fetches: in ``lists`` mode all of
